@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything Slipway needs on a fresh Debian 12 machine (as root) and builds it.
+# Idempotent: packages already present are left alone. Used by quickstart.sh and test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+apt_packages=(ca-certificates git build-essential python3)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+node_major() { command -v node >/dev/null 2>&1 && node -p 'process.versions.node.split(".")[0]' || echo 0; }
+if [ "$(node_major)" -lt 20 ] && ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian 12 ships Node 18; Slipway needs 20. The npm registry carries Node binaries as packages.
+if [ "$(node_major)" -lt 20 ]; then
+  log "installing Node.js 20 from the npm registry"
+  npm install -g --no-audit --no-fund node@20 >/dev/null
+  hash -r
+fi
+log "node $(node --version), npm $(npm --version)"
+
+# Native modules compile against the installed Node's headers rather than downloading them.
+if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+log "building"
+npm run --silent build

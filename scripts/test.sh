@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test: build, lint, dependency rules, schema check,
+# then the unit, integration and end-to-end tests (node's test runner prints the summary last).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+npm test --silent

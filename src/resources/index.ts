@@ -1,0 +1,10 @@
+export { type ErrorCode, type ErrorDetail, SlipwayError, isErrorCode } from "./errors.js";
+export {
+  API_VERSION,
+  type Condition,
+  type NewResource,
+  type ObjectKey,
+  type ObjectMeta,
+  type OwnerReference,
+  type Resource,
+} from "./meta.js";

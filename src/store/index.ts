@@ -1,0 +1,1 @@
+export type { DeleteOptions, ListOptions, ListResult, Store, WatchEvent, WatchOptions } from "./store.js";
