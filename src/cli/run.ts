@@ -1,0 +1,52 @@
+/**
+ * The `slipway` command line: dispatches to a command and returns its exit code.
+ * 0 success, 1 the command ran and failed (e.g. an invalid spec), 2 a usage error.
+ */
+import { appSpecJsonSchema } from "../spec/index.js";
+import { type CliIo, UsageError } from "./io.js";
+import { specNormalize, specValidate } from "./spec-commands.js";
+
+const HELP = `slipway: a self-hostable platform-as-a-service for DigitalOcean-compatible app specs
+
+Usage:
+  slipway spec validate FILE|-  [-o text|json] [--backend local|kubernetes]
+      Check an app spec (.do/app.yaml or .do/deploy.template.yaml). Exit 0 valid, 1 invalid, 2 usage.
+  slipway spec normalize FILE|- [-o yaml|json]
+      Print the spec with every default filled in.
+  slipway spec schema
+      Print the app spec's JSON Schema.
+  slipway help
+`;
+
+type Command = (io: CliIo, argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  "spec validate": specValidate,
+  "spec normalize": specNormalize,
+  "spec schema": async (io) => {
+    io.stdout(`${JSON.stringify(appSpecJsonSchema(), null, 2)}\n`);
+    return 0;
+  },
+};
+
+/** Runs `slipway` with `argv` (without the program name). Never throws for bad input. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || ["help", "--help", "-h"].includes(argv[0] as string)) {
+    (argv.length === 0 ? io.stderr : io.stdout)(HELP);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const key = argv.slice(0, 2).join(" ");
+  const command = COMMANDS[key];
+  try {
+    if (command === undefined)
+      throw new UsageError(`slipway: unknown command "${key}"; run \`slipway help\``);
+    return await command(io, argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr(`${(err as Error).message}\n`);
+      return 2;
+    }
+    io.stderr(`slipway: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,46 @@
+export { APP_VARIABLES, KIND_VARIABLES, references } from "./bindable.js";
+export {
+  BUILD_FIELDS,
+  type ComponentChange,
+  type ComponentChangeKind,
+  canonical,
+  diff,
+  type SpecDiff,
+} from "./diff.js";
+export {
+  DEFAULT_INSTANCE_SIZE,
+  INSTANCE_SIZE_SLUGS,
+  type InstanceSize,
+  instanceSize,
+} from "./instance-sizes.js";
+export {
+  describeValue,
+  formatIssue,
+  formatPath,
+  type PathSegment,
+  type SpecIssue,
+  sortIssues,
+} from "./issues.js";
+export { DEFAULT_HTTP_PORT, HEALTH_CHECK_DEFAULTS, LIVENESS_CHECK_DEFAULTS, normalize } from "./normalize.js";
+export { DEFAULT_MAX_SPEC_BYTES, type ParsedSpec, type ParseResult, parseSpec } from "./parse.js";
+export {
+  type AppSpec,
+  AppSpecSchema,
+  appSpecJsonSchema,
+  COMPONENT_LISTS,
+  type ComponentList,
+  type DatabaseSpec,
+  type EnvVarSpec,
+  type FunctionSpec,
+  type JobSpec,
+  type ServiceSpec,
+  type StaticSiteSpec,
+  type WorkerSpec,
+} from "./schema.js";
+export {
+  createSpecValidator,
+  type SpecValidator,
+  type ValidateOptions,
+  type ValidationResult,
+} from "./validate.js";
+export { type Backend, KNOWN_FEATURES } from "./warnings.js";
