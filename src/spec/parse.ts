@@ -112,6 +112,7 @@ function formatBytes(n: number): string {
 }
 
 function yamlIssue(message: string, pos: { line: number; col: number } | undefined): SpecIssue {
+  if (/maximum call stack/i.test(message)) return { path: "", message: "invalid YAML: nesting is too deep" };
   const first = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
   const text = `invalid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
   return pos === undefined

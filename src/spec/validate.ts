@@ -3,7 +3,7 @@
  * errors at once, each with its spec path and, for files, its line and column.
  */
 import { asMap } from "./access.js";
-import { formatPath, type SpecIssue, sortIssues } from "./issues.js";
+import { formatPath, type PathSegment, type SpecIssue, sortIssues } from "./issues.js";
 import { type ParsedSpec, parseSpec } from "./parse.js";
 import { checkRules } from "./rules.js";
 import type { AppSpec } from "./schema.js";
@@ -62,6 +62,15 @@ export function createSpecValidator(): SpecValidator {
       });
       return { valid: false, wrapped: parsed.wrapped, errors: [error], warnings: [] };
     }
+    const tooDeep = findTooDeep(spec);
+    if (tooDeep !== undefined) {
+      const error = place({
+        path: tooDeep,
+        message: `nesting is deeper than ${MAX_DEPTH} levels; no app spec field nests so deep`,
+        at: "value",
+      });
+      return { valid: false, wrapped: parsed.wrapped, errors: [error], warnings: [] };
+    }
     const errors = sortIssues(dedupe([...checkSchema(spec), ...checkRules(spec)].map(place)));
     const warnings = sortIssues(checkWarnings(spec, options.backend ?? "local").map(place));
     if (errors.length > 0) return { valid: false, wrapped: parsed.wrapped, errors, warnings };
@@ -75,6 +84,24 @@ export function createSpecValidator(): SpecValidator {
       return run(parsed.spec, options);
     },
   };
+}
+
+/** The deepest legitimate spec path has 8 levels; anything far deeper is refused before any recursion. */
+const MAX_DEPTH = 32;
+
+/** The path of the first value nested deeper than MAX_DEPTH, found without recursion. */
+function findTooDeep(root: unknown): PathSegment[] | undefined {
+  const stack: { value: unknown; path: PathSegment[] }[] = [{ value: root, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop() as { value: unknown; path: PathSegment[] };
+    if (typeof value !== "object" || value === null) continue;
+    if (path.length >= MAX_DEPTH) return path;
+    const children: [PathSegment, unknown][] = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : Object.entries(value);
+    for (const [k, v] of children) stack.push({ value: v, path: [...path, k] });
+  }
+  return undefined;
 }
 
 function dedupe(issues: SpecIssue[]): SpecIssue[] {
