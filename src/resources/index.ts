@@ -1,4 +1,4 @@
-export { type ErrorCode, type ErrorDetail, SlipwayError, isErrorCode } from "./errors.js";
+export { type ErrorCode, type ErrorDetail, isErrorCode, SlipwayError } from "./errors.js";
 export {
   API_VERSION,
   type Condition,
