@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import type { OpenStore, Widget } from "./conformance-support.js";
-import { rejectsWith, rv, widget, withStore } from "./conformance-support.js";
+import { expected, rejectsWith, rv, WatchReader, widget, withStore } from "./conformance-support.js";
 
 function names(items: Widget[]): string[] {
   return items.map((w) => `${w.metadata.namespace ?? ""}/${w.metadata.name}`);
@@ -195,7 +195,12 @@ export function writeCases(open: OpenStore): void {
   it("delete with finalizers sets deletionTimestamp; removing the last finalizer deletes", () =>
     withStore(open, async (store) => {
       const key = { namespace: "n", name: "a" };
-      await store.create<Widget>(widget("a", { namespace: "n", finalizers: ["x.dev/one", "x.dev/two"] }));
+      const created = await store.create<Widget>(
+        widget("a", { namespace: "n", finalizers: ["x.dev/one", "x.dev/two"] }),
+      );
+      const watch = new WatchReader(
+        store.watch<Widget>("Widget", { resourceVersion: created.metadata.resourceVersion }),
+      );
       const marked = await store.delete<Widget>("Widget", key);
       assert.ok(marked.metadata.deletionTimestamp !== undefined);
       const stored = await store.get<Widget>("Widget", key);
@@ -214,5 +219,9 @@ export function writeCases(open: OpenStore): void {
       assert.equal(one.metadata.deletionTimestamp, marked.metadata.deletionTimestamp);
       await store.update<Widget>({ ...one, metadata: { ...one.metadata, finalizers: [] } });
       await rejectsWith(store.get("Widget", key), "not_found");
+      const events = await watch.take(3);
+      assert.deepEqual(events.slice(0, 2), [expected("MODIFIED", marked), expected("MODIFIED", one)]);
+      assert.match(events[2] ?? "", /^DELETED a@/);
+      await watch.stop();
     }));
 }

@@ -55,6 +55,9 @@ export async function rejectsWith(promise: Promise<unknown>, code: SlipwayError[
   });
 }
 
+/** How long a reader waits for an expected watch event before failing the case. */
+export const EVENT_DEADLINE_MS = 5000;
+
 /** A resourceVersion as a number, for ordering checks (both stores use integer versions). */
 export function rv(version: string): bigint {
   return BigInt(version);
@@ -68,11 +71,27 @@ export class WatchReader {
     this.#iterator = watch[Symbol.asyncIterator]();
   }
 
-  /** The next event; fails if the watch ended. */
+  /** The next event; fails if the watch ended or no event came within `EVENT_DEADLINE_MS`. */
   async next(): Promise<WatchEvent<Widget>> {
-    const result = await this.#iterator.next();
+    const result = await this.#withDeadline(this.#iterator.next());
     assert.equal(result.done, false, "the watch ended unexpectedly");
     return result.value as WatchEvent<Widget>;
+  }
+
+  /** A missing event fails the case with a clear message instead of hanging the run. */
+  async #withDeadline<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new assert.AssertionError({ message: `no watch event within ${EVENT_DEADLINE_MS} ms` })),
+        EVENT_DEADLINE_MS,
+      );
+    });
+    try {
+      return await Promise.race([promise, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The next `count` events that are not BOOKMARKs, as `TYPE name@rv` strings. */
@@ -88,7 +107,7 @@ export class WatchReader {
   /** Resolves with true when the watch ends, reading away any events still queued. */
   async ended(): Promise<boolean> {
     for (;;) {
-      const result = await this.#iterator.next();
+      const result = await this.#withDeadline(this.#iterator.next());
       if (result.done === true) return true;
     }
   }
