@@ -1,3 +1,19 @@
+export { APP_KIND, type App, type AppResourceSpec, type AppResourceStatus } from "./app.js";
+export {
+  type CauseDetails,
+  type CauseType,
+  DEPLOYMENT_KIND,
+  DEPLOYMENT_PHASES,
+  type Deployment,
+  type DeploymentPhase,
+  type DeploymentResourceSpec,
+  type DeploymentResourceStatus,
+  LABELS,
+  type Progress,
+  type ProgressStep,
+  type StepStatus,
+  TERMINAL_PHASES,
+} from "./deployment.js";
 export { type ErrorCode, type ErrorDetail, isErrorCode, SlipwayError } from "./errors.js";
 export {
   API_VERSION,
