@@ -24,3 +24,4 @@ export {
   type OwnerReference,
   type Resource,
 } from "./meta.js";
+export { countSteps, initialProgress, type NewDeploymentOptions, newDeployment } from "./new-deployment.js";
