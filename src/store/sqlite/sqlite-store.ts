@@ -313,6 +313,10 @@ function changeFromRow(
  * Opens (creating if needed) the store in the SQLite file `options.path`. Synchronous: the
  * schema is created and the durability pragmas set before it returns. Throws
  * `invalid_argument` for a bad `watchHistory`.
+ *
+ * A watch of this store is established when `watch` returns: a write made after that call is
+ * delivered even if iteration starts later. A `resourceVersion` ahead of the store is accepted
+ * (the watch delivers what comes after it).
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const watchHistory = options.watchHistory ?? 10_000;
