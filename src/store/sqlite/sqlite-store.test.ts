@@ -142,6 +142,21 @@ describe("openSqliteStore", () => {
       }
     }));
 
+  it("answers unavailable when another connection holds the write lock past the busy timeout", () =>
+    withPath(async (path) => {
+      const store = openSqliteStore({ path, busyTimeoutMs: 20 });
+      const other = new Database(path);
+      try {
+        other.exec("BEGIN IMMEDIATE");
+        await assert.rejects(store.create<Widget>(widget("a")), { code: "unavailable" });
+        other.exec("ROLLBACK");
+        assert.equal((await store.create<Widget>(widget("a"))).metadata.name, "a");
+      } finally {
+        other.close();
+        await store.close();
+      }
+    }));
+
   it("rejects calls after close with unavailable and a bad watchHistory with invalid_argument", () =>
     withPath(async (path) => {
       assert.throws(() => openSqliteStore({ path, watchHistory: 0 }), { code: "invalid_argument" });
