@@ -17,7 +17,11 @@ export interface ListOptions {
   labelSelector?: string;
   /** Page size; all objects when omitted. */
   limit?: number;
-  /** The `continue` token of the previous page. */
+  /**
+   * The `continue` token of the previous page. Every page reports the first page's
+   * `resourceVersion`; a token whose version is no longer kept fails with `gone` (list again),
+   * a malformed one with `invalid_argument`.
+   */
   continue?: string;
 }
 
@@ -36,6 +40,8 @@ export interface WatchOptions {
   /**
    * Deliver every change after this version; when omitted, the watch starts at the current
    * version (no initial ADDED events). A version older than the store keeps fails with `gone`.
+   * With a `labelSelector`, an object modified into the selection arrives as ADDED and one
+   * modified out of it as DELETED, as in Kubernetes.
    */
   resourceVersion?: string;
   /** Send a BOOKMARK event at least this often while idle (milliseconds); none when omitted. */
@@ -69,18 +75,24 @@ export interface Store {
   /**
    * Replaces spec and metadata (labels, annotations, finalizers, ownerReferences); status is
    * ignored. `metadata.resourceVersion` must match the stored one, else `conflict`.
-   * `generation` is bumped when spec changed. Removing the last finalizer of an object being
-   * deleted deletes it.
+   * `generation` is bumped when spec changed. On an object being deleted the spec may no longer
+   * change and finalizers may only be removed (`invalid_argument`); removing the last one deletes
+   * it (a DELETED event). An update that changes nothing may return the object unchanged.
    */
   update<R extends Resource>(object: R): Promise<R>;
   /** Replaces status only; never bumps generation. `conflict` on a resourceVersion mismatch. */
   updateStatus<R extends Resource>(object: R): Promise<R>;
   /**
    * Deletes an object. With finalizers, sets `deletionTimestamp` and returns the object, which
-   * stays until its finalizers are removed; without, removes it and returns it as it was last.
+   * stays until its finalizers are removed (deleting it again changes nothing); without, removes
+   * it and returns it as it was last. `not_found` if absent.
    */
   delete<R extends Resource>(kind: R["kind"], key: ObjectKey, options?: DeleteOptions): Promise<R>;
-  /** Streams changes in resourceVersion order. Ends when `signal` aborts or the store closes. */
+  /**
+   * Streams changes in resourceVersion order. Ends when `signal` aborts, the consumer stops
+   * iterating, or the store closes. Errors (`gone`, `invalid_argument`) are thrown by the
+   * iterator, not by `watch` itself.
+   */
   watch<R extends Resource>(kind: R["kind"], options?: WatchOptions): AsyncIterable<WatchEvent<R>>;
   /** Releases resources; open watches end. */
   close(): Promise<void>;

@@ -32,10 +32,14 @@ export function validateKey(key: ObjectKey, path = "metadata"): void {
       `must be lowercase letters, digits, '-' or '.', start and end with a letter or digit, at most 253 characters; got ${JSON.stringify(name)}`,
     );
   }
-  if (namespace === undefined) return;
+  if (namespace !== undefined) validateNamespace(namespace, `${path}.namespace`);
+}
+
+/** Checks a namespace: a DNS-1123 label (lowercase alphanumerics and '-', at most 63 characters). */
+export function validateNamespace(namespace: unknown, path = "namespace"): void {
   if (typeof namespace !== "string" || namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
     throw invalid(
-      `${path}.namespace`,
+      path,
       `must be lowercase letters, digits or '-', start and end with a letter or digit, at most 63 characters; got ${JSON.stringify(namespace)}`,
     );
   }

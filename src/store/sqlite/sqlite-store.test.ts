@@ -96,6 +96,67 @@ describe("openSqliteStore", () => {
       }
     }));
 
+  it("keeps only the last watchHistory events and expires older continue tokens with gone", () =>
+    withPath(async (path) => {
+      const store = openSqliteStore({ path, watchHistory: 4 });
+      try {
+        for (const name of ["a", "b", "c"]) await store.create<Widget>(widget(name));
+        const page = await store.list<Widget>("Widget", { limit: 1 });
+        assert.ok(page.continue !== undefined);
+        const next = await store.list<Widget>("Widget", { limit: 1, continue: page.continue });
+        assert.deepEqual(
+          next.items.map((w) => w.metadata.name),
+          ["b"],
+        );
+        for (const name of ["d", "e", "f", "g", "h"]) await store.create<Widget>(widget(name));
+        await assert.rejects(store.list("Widget", { continue: page.continue }), { code: "gone" });
+        await assert.rejects(store.list("Widget", { continue: "not-a-token" }), { code: "invalid_argument" });
+        await assert.rejects(store.list("Widget", { limit: 0 }), { code: "invalid_argument" });
+      } finally {
+        await store.close();
+      }
+      const db = new Database(path, { readonly: true });
+      try {
+        const rows = db.prepare<[], { rv: number }>("SELECT rv FROM events ORDER BY rv").all();
+        assert.deepEqual(
+          rows.map((r) => r.rv),
+          [5, 6, 7, 8],
+        );
+      } finally {
+        db.close();
+      }
+    }));
+
+  it("delivers writes made after watch returned, before iteration starts", () =>
+    withPath(async (path) => {
+      const store = openSqliteStore({ path });
+      try {
+        const watch = store.watch<Widget>("Widget")[Symbol.asyncIterator]();
+        const a = await store.create<Widget>(widget("a"));
+        const first = await watch.next();
+        assert.equal(first.done, false);
+        assert.equal(first.value?.object.metadata.resourceVersion, a.metadata.resourceVersion);
+        await watch.return?.();
+      } finally {
+        await store.close();
+      }
+    }));
+
+  it("answers unavailable when another connection holds the write lock past the busy timeout", () =>
+    withPath(async (path) => {
+      const store = openSqliteStore({ path, busyTimeoutMs: 20 });
+      const other = new Database(path);
+      try {
+        other.exec("BEGIN IMMEDIATE");
+        await assert.rejects(store.create<Widget>(widget("a")), { code: "unavailable" });
+        other.exec("ROLLBACK");
+        assert.equal((await store.create<Widget>(widget("a"))).metadata.name, "a");
+      } finally {
+        other.close();
+        await store.close();
+      }
+    }));
+
   it("rejects calls after close with unavailable and a bad watchHistory with invalid_argument", () =>
     withPath(async (path) => {
       assert.throws(() => openSqliteStore({ path, watchHistory: 0 }), { code: "invalid_argument" });

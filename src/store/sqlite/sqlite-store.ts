@@ -16,7 +16,7 @@ import { SlipwayError } from "../../resources/errors.js";
 import type { NewResource, ObjectKey, Resource } from "../../resources/meta.js";
 import { parseLabelSelector } from "../label-selector.js";
 import type { DeleteOptions, ListOptions, ListResult, Store, WatchEvent, WatchOptions } from "../store.js";
-import { validateContent, validateKey, validateKind } from "../validate-object.js";
+import { validateContent, validateKey, validateKind, validateNamespace } from "../validate-object.js";
 import { decodeContinue, listPage } from "./list-page.js";
 import type { WriteOutcome } from "./object-writes.js";
 import { createdObject, deletedObject, statusUpdatedObject, updatedObject } from "./object-writes.js";
@@ -95,7 +95,7 @@ class SqliteStore implements Store {
   async list<R extends Resource>(kind: R["kind"], options: ListOptions = {}): Promise<ListResult<R>> {
     this.#checkOpen();
     validateKind(kind);
-    if (options.namespace !== undefined) validateKey({ name: "x", namespace: options.namespace });
+    if (options.namespace !== undefined) validateNamespace(options.namespace);
     const selector = parseLabelSelector(options.labelSelector ?? "");
     const token = options.continue === undefined ? undefined : decodeContinue(options.continue);
     const read = this.#db.transaction(() => {
@@ -200,7 +200,7 @@ class SqliteStore implements Store {
   #watchFilter(kind: string, options: WatchOptions): WatchFilter {
     this.#checkOpen();
     validateKind(kind);
-    if (options.namespace !== undefined) validateKey({ name: "x", namespace: options.namespace });
+    if (options.namespace !== undefined) validateNamespace(options.namespace);
     return { kind, namespace: options.namespace, selector: parseLabelSelector(options.labelSelector ?? "") };
   }
 
@@ -235,7 +235,13 @@ class SqliteStore implements Store {
   }
 
   #write(kind: string, key: ObjectKey, mutate: Mutation): Resource {
-    const [object, change] = this.#writeTransaction(kind, key, mutate);
+    let result: [Resource, ChangeEvent?];
+    try {
+      result = this.#writeTransaction(kind, key, mutate);
+    } catch (err) {
+      throw storageError(err);
+    }
+    const [object, change] = result;
     if (change !== undefined) this.#publish(change);
     return object;
   }
@@ -289,6 +295,18 @@ class SqliteStore implements Store {
   }
 }
 
+/** SQLite's lock timeouts become `unavailable` (retry later); other SQLite failures `internal`. */
+function storageError(err: unknown): SlipwayError {
+  if (err instanceof SlipwayError) return err;
+  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+    return new SlipwayError("unavailable", "the store is busy (locked by another process); retry", {
+      cause: err,
+    });
+  }
+  return SlipwayError.from(err);
+}
+
 function changeFromRow(
   kind: string,
   rv: number,
@@ -313,6 +331,10 @@ function changeFromRow(
  * Opens (creating if needed) the store in the SQLite file `options.path`. Synchronous: the
  * schema is created and the durability pragmas set before it returns. Throws
  * `invalid_argument` for a bad `watchHistory`.
+ *
+ * A watch of this store is established when `watch` returns: a write made after that call is
+ * delivered even if iteration starts later. A `resourceVersion` ahead of the store is accepted
+ * (the watch delivers what comes after it).
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const watchHistory = options.watchHistory ?? 10_000;
