@@ -31,9 +31,11 @@ log "node $(node --version), npm $(npm --version)"
 # Native modules compile against the installed Node's headers rather than downloading them.
 if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+# `npm install` (not `npm ci`): the lockfile pins every version, but the registry here lacks some
+# optional platform packages (Biome for other systems), which `npm ci` treats as a lockfile mismatch.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "npm install"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 log "building"
 npm run --silent build
