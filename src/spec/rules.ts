@@ -151,7 +151,8 @@ function image(e: Entry): RawIssue[] {
 
 function scaling(e: Entry): RawIssue[] {
   const out: RawIssue[] = [];
-  const auto = asMap(e.value.autoscaling);
+  // Only services and workers have autoscaling; elsewhere the schema reports it as an unknown field.
+  const auto = e.kind === "service" || e.kind === "worker" ? asMap(e.value.autoscaling) : undefined;
   const count = e.value.instance_count;
   if (auto !== undefined && count !== undefined) {
     out.push(issue([...e.path, "instance_count"], "cannot be set together with autoscaling", "key"));
