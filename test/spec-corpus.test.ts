@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { createSpecValidator, type SpecIssue } from "../src/spec/index.js";
+import { createSpecValidator, normalize, type SpecIssue } from "../src/spec/index.js";
 
 /** The repository root: the nearest folder above this file that holds package.json. */
 function repoRoot(): string {
@@ -81,6 +81,18 @@ describe("spec corpus", () => {
         assert.deepEqual(result.errors.map(formatExpected), []);
         assert.equal(result.valid, true);
         assert.notEqual(result.spec, undefined);
+      });
+    }
+  });
+
+  describe("valid fixtures normalize to a valid spec, and normalizing twice changes nothing", () => {
+    for (const f of valid) {
+      it(f, () => {
+        const { spec } = validator.validateText(readFileSync(join(VALID, f)));
+        assert.ok(spec);
+        const once = normalize(spec);
+        assert.deepEqual(validator.validate(once).errors, []);
+        assert.deepEqual(normalize(once), once);
       });
     }
   });
