@@ -95,7 +95,9 @@ function compare(
   build.push(...appBuild);
   if (build.length > 0) return { name, list: n.list, change: "rebuild", reasons: build };
   const keys = new Set([...Object.keys(o.value), ...Object.keys(n.value)]);
-  const redeploy = [...keys].filter((k) => !same(o.value[k], n.value[k])).sort();
+  // Build fields are equal here except perhaps deploy_on_push, which changes how deploys start, not the app.
+  const buildFields: readonly string[] = BUILD_FIELDS;
+  const redeploy = [...keys].filter((k) => !buildFields.includes(k) && !same(o.value[k], n.value[k])).sort();
   return { name, list: n.list, change: redeploy.length > 0 ? "redeploy" : "unchanged", reasons: redeploy };
 }
 

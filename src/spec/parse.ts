@@ -3,7 +3,7 @@
  * node, so that errors can name `file:line:col`. Hostile input is bounded: a size limit, a limit
  * on alias expansion (YAML "billion laughs"), strict UTF-8, and a guard against deep nesting.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import type { PathSegment, SpecIssue } from "./issues.js";
 import { firstInvalidUtf8 } from "./utf8.js";
 
@@ -50,11 +50,28 @@ export function parseSpec(input: string | Uint8Array, options: ParseOptions = {}
   try {
     doc = parseDocument(decoded.text, { lineCounter, version: "1.1", merge: true, prettyErrors: false });
     if (doc.errors.length > 0) {
-      return { ok: false, errors: doc.errors.map((e) => yamlIssue(e.message, e.linePos?.[0])) };
+      // linePos is only filled with prettyErrors; the offset always is.
+      return {
+        ok: false,
+        errors: doc.errors.map((e) => yamlIssue(e.message, lineCounter.linePos(e.pos[0]))),
+      };
     }
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     return { ok: false, errors: [{ path: "", message: hostileMessage(err) }] };
+  }
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // The expansion, not one node, is at fault; point at the first alias so the user finds it.
+    const at = firstAliasOffset(doc);
+    const pos = at === undefined ? undefined : lineCounter.linePos(at);
+    const message = hostileMessage(err);
+    return {
+      ok: false,
+      errors: [
+        pos === undefined ? { path: "", message } : { path: "", line: pos.line, column: pos.col, message },
+      ],
+    };
   }
   let root: unknown = doc.contents;
   let wrapped = false;
@@ -64,8 +81,8 @@ export function parseSpec(input: string | Uint8Array, options: ParseOptions = {}
     root = isMap(root) ? findPair(root, "spec")?.value : root;
   }
   const locate = (path: readonly PathSegment[], at: LocateAt = "value") => {
-    const offset = locateOffset(doc, root, path, at);
-    if (offset === undefined) return undefined;
+    // An empty document has no node; its errors belong at the start of the file.
+    const offset = locateOffset(doc, root, path, at) ?? 0;
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
@@ -127,6 +144,17 @@ function hostileMessage(err: unknown): string {
     return `invalid YAML: aliases expand too much (more than ${MAX_ALIAS_COUNT} expansions); write the values out`;
   }
   return `invalid YAML: ${message}`;
+}
+
+function firstAliasOffset(doc: ReturnType<typeof parseDocument>): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function isDeployTemplate(value: unknown): value is { spec: Record<string, unknown> } {

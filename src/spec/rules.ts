@@ -151,7 +151,8 @@ function image(e: Entry): RawIssue[] {
 
 function scaling(e: Entry): RawIssue[] {
   const out: RawIssue[] = [];
-  const auto = asMap(e.value.autoscaling);
+  // Only services and workers have autoscaling; elsewhere the schema reports it as an unknown field.
+  const auto = e.kind === "service" || e.kind === "worker" ? asMap(e.value.autoscaling) : undefined;
   const count = e.value.instance_count;
   if (auto !== undefined && count !== undefined) {
     out.push(issue([...e.path, "instance_count"], "cannot be set together with autoscaling", "key"));
@@ -172,13 +173,21 @@ function scaling(e: Entry): RawIssue[] {
   }
   const slug = asString(e.value.instance_size_slug) ?? "apps-s-1vcpu-0.5gb";
   const size = instanceSize(slug);
-  const wanted = typeof count === "number" ? count : asMap(e.value.autoscaling)?.max_instance_count;
-  if (size?.singleInstanceOnly === true && typeof wanted === "number" && wanted > 1) {
-    const where = typeof count === "number" ? "instance_count" : "autoscaling";
+  // Only sizes marked scalable (the dedicated apps-d-* sizes) may autoscale (reference 1.5).
+  if (auto !== undefined && size !== undefined && !size.scalable) {
     out.push(
       issue(
-        [...e.path, where],
-        `${slug} runs a single instance only; choose a size such as apps-s-1vcpu-1gb to run ${wanted}`,
+        [...e.path, "autoscaling"],
+        `needs a dedicated instance size (apps-d-*); ${slug} cannot autoscale`,
+        "key",
+      ),
+    );
+  }
+  if (size?.singleInstanceOnly === true && typeof count === "number" && count > 1) {
+    out.push(
+      issue(
+        [...e.path, "instance_count"],
+        `${slug} runs a single instance only; choose a size such as apps-s-1vcpu-1gb to run ${count}`,
       ),
     );
   }
@@ -438,18 +447,27 @@ function corsPolicies(spec: Spec, all: Entry[]): RawIssue[] {
         );
       }
       const regex = asString(m.regex);
-      if (regex !== undefined) {
-        try {
-          new RegExp(regex, "u");
-        } catch (err) {
-          const why =
-            err instanceof Error ? err.message.replace(/^Invalid regular expression: /, "") : String(err);
-          out.push(issue([...at, "regex"], `is not a valid regular expression: ${why}`));
-        }
-      }
+      const why = regex === undefined ? undefined : regexError(regex);
+      if (why !== undefined) out.push(issue([...at, "regex"], `is not a valid regular expression: ${why}`));
     });
   }
   return out;
+}
+
+/**
+ * Why `regex` (RE2 syntax, as DigitalOcean's router takes) does not compile, or undefined. JavaScript
+ * stands in for RE2; a leading RE2 flag group such as `(?i)`, which JavaScript lacks, is set aside.
+ */
+function regexError(regex: string): string | undefined {
+  try {
+    new RegExp(regex.replace(/^\(\?[imsU]+\)/, ""), "u");
+    return undefined;
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    // V8 says "Invalid regular expression: /SOURCE/u: Reason"; the source is already in the spec.
+    const reason = text.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+    return reason.charAt(0).toLowerCase() + reason.slice(1);
+  }
 }
 
 function envLists(spec: Spec, all: Entry[]): RawIssue[] {

@@ -33,11 +33,15 @@ export function createSchemaChecker(): (value: unknown) => RawIssue[] {
 
 function toIssues(errors: ErrorObject[], root: unknown): RawIssue[] {
   const anyOfPaths = errors.filter((e) => e.keyword === "anyOf").map((e) => `${e.schemaPath}/`);
-  const typeErrors = new Set(errors.filter((e) => e.keyword === "type").map((e) => e.instancePath));
+  const insideAnyOf = (e: ErrorObject) => anyOfPaths.some((p) => e.schemaPath.startsWith(p));
+  // A branch of an anyOf failing on type says nothing about the value; the anyOf error speaks for it.
+  const typeErrors = new Set(
+    errors.filter((e) => e.keyword === "type" && !insideAnyOf(e)).map((e) => e.instancePath),
+  );
   const seen = new Set<string>();
   const out: RawIssue[] = [];
   for (const e of errors) {
-    if (anyOfPaths.some((p) => e.schemaPath.startsWith(p))) continue;
+    if (insideAnyOf(e)) continue;
     // A value of the wrong type fails every other keyword too; its type is the one thing to say.
     if (
       e.keyword !== "type" &&
