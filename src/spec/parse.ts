@@ -50,6 +50,8 @@ export function parseSpec(input: string | Uint8Array, options: ParseOptions = {}
   try {
     doc = parseDocument(decoded.text, { lineCounter, version: "1.1", merge: true, prettyErrors: false });
     if (doc.errors.length > 0) {
+      const jsonError = checkJsonSyntax(decoded.text);
+      if (jsonError !== undefined) return { ok: false, errors: [jsonError] };
       // linePos is only filled with prettyErrors; the offset always is.
       return {
         ok: false,
@@ -120,6 +122,30 @@ function decode(
     };
   }
   return { ok: true, text: new TextDecoder("utf-8").decode(input) };
+}
+
+/**
+ * For a document that starts with `{` and fails to parse as YAML, JSON.parse gives one precise
+ * syntax error where the YAML parser reports several follow-on ones. (Flow-style YAML also starts
+ * with `{`, hence only after YAML failed.)
+ */
+function checkJsonSyntax(text: string): SpecIssue | undefined {
+  if (!text.trimStart().startsWith("{")) return undefined;
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /at position (\d+)/.exec(message);
+    const bare = message.replace(/ in JSON at position \d+.*$/s, "");
+    const reason = `${bare.charAt(0).toLowerCase()}${bare.slice(1)}`;
+    if (at === null) return { path: "", message: `invalid JSON: ${reason}` };
+    const offset = Number(at[1]);
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - before.lastIndexOf("\n");
+    return { path: "", line, column, message: `invalid JSON: ${reason}` };
+  }
 }
 
 function formatBytes(n: number): string {
