@@ -3,6 +3,7 @@
  * 0 success, 1 the command ran and failed (e.g. an invalid spec), 2 a usage error.
  */
 import { appSpecJsonSchema } from "../spec/index.js";
+import { authInit, authList, authSwitch } from "./auth-commands.js";
 import { type CliIo, UsageError } from "./io.js";
 import { specNormalize, specValidate } from "./spec-commands.js";
 
@@ -15,12 +16,21 @@ Usage:
       Print the spec with every default filled in.
   slipway spec schema
       Print the app spec's JSON Schema.
+  slipway auth init --url URL (--token T | --token-file F) [--context NAME]
+      Check a token against a server and save it as the current context.
+  slipway auth switch NAME | slipway auth list
   slipway help
+
+The server and token come from SLIPWAY_URL and SLIPWAY_TOKEN when set, else from the current
+context in ~/.config/slipway/config.yaml (or $SLIPWAY_CONFIG).
 `;
 
 type Command = (io: CliIo, argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  "auth init": authInit,
+  "auth switch": authSwitch,
+  "auth list": authList,
   "spec validate": specValidate,
   "spec normalize": specNormalize,
   "spec schema": async (io) => {

@@ -2,7 +2,8 @@
  * Composition root of the `slipway` program: wires the real process streams and file system to
  * the CLI and exits with its code.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { text } from "node:stream/consumers";
 import { runCli } from "../cli/run.js";
 
@@ -11,5 +12,13 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   readStdin: async () => Buffer.from(await text(process.stdin), "utf8"),
   readFile: (path) => readFile(path),
+  writeFile: async (path, data, mode) => {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, data, { mode });
+    await rename(tmp, path);
+  },
+  env: process.env,
+  fetch: globalThis.fetch,
 });
 process.exitCode = code;
