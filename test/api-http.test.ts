@@ -155,6 +155,11 @@ describe("API over HTTP", () => {
     for (const [name, route] of Object.entries(routes)) {
       assert.equal(doc.paths[route.path]?.[route.method.toLowerCase()]?.operationId, name, name);
     }
+    const components = (doc as unknown as { components: { schemas: Record<string, unknown> } }).components
+      .schemas;
+    for (const [, ref] of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
+      assert.ok(ref !== undefined && ref in components, `unresolved $ref ${ref}`);
+    }
   });
 
   it("round-trips through the typed client: create an app, deploy, list deployments", async () => {
