@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { readFile, rm } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { type ApiFixture, createApiFixture, specNamed, tokenOf } from "../../test/helpers/api-fixture.js";
 import type { Deployment } from "../resources/index.js";
+import { SYSTEM_NAMESPACE, type TeamResource } from "./auth.js";
+import { bootstrapAdmin } from "./bootstrap-admin.js";
 import { MAX_BODY_BYTES } from "./read-body.js";
 import type { AppJson, AuditEntryJson, DeploymentJson, ErrorJson } from "./schemas.js";
 
@@ -262,6 +265,26 @@ describe("createApi in-process", () => {
       ],
     );
     assert.ok(entries.every((e) => e.team === "team-a"));
+  });
+
+  it("refuses the token of a user removed from the team (401)", async () => {
+    const token = tokenOf(f, "team-b", "viewer");
+    assert.equal((await f.request("GET", "/v1/apps", { token })).status, 200);
+    const team = await f.store.get<TeamResource>("Team", { namespace: SYSTEM_NAMESPACE, name: "team-b" });
+    await f.store.update<TeamResource>({
+      ...team,
+      spec: { ...team.spec, members: team.spec.members.filter((m) => m.user !== "viewer@team-b") },
+    });
+    assert.equal((await f.request("GET", "/v1/apps", { token })).status, 401);
+  });
+
+  it("bootstrapAdmin replaces the admin token when its file is gone, and the old one stops working", async () => {
+    await rm(f.adminTokenPath);
+    const path = await bootstrapAdmin({ store: f.store, dataDir: f.dir });
+    const fresh = (await readFile(path, "utf8")).trim();
+    assert.notEqual(fresh, f.adminToken);
+    assert.equal((await f.request("GET", "/v1/audit", { token: fresh })).status, 200);
+    assert.equal((await f.request("GET", "/v1/audit", { token: f.adminToken })).status, 401);
   });
 
   it("answers 404 with the error shape for an unknown route", async () => {
