@@ -1,0 +1,69 @@
+/**
+ * What a route handler receives: its dependencies, the caller, and its checked, typed input.
+ */
+import { type App, type ErrorDetail, isErrorCode, SlipwayError } from "../resources/index.js";
+import type { AppSpec, SpecValidator, ValidationResult } from "../spec/index.js";
+import type { Store } from "../store/index.js";
+import type { Principal } from "./auth.js";
+import type { BodyOf, ParamsOf, QueryOf, ResponseOf } from "./routes.js";
+
+/** The dependencies of the API. */
+export interface ApiDeps {
+  store: Store;
+  validator: SpecValidator;
+  now: () => Date;
+  /** Ids of new deployments, tokens and audit entries: lowercase letters, digits and '-'. */
+  randomId: () => string;
+  /** Apps are served at `<app>.<baseDomain>`. */
+  baseDomain: string;
+}
+
+/** One call of a route. */
+export interface Call<R> {
+  deps: ApiDeps;
+  principal: Principal;
+  params: ParamsOf<R>;
+  query: QueryOf<R>;
+  body: BodyOf<R>;
+  /** Ends when the client goes away (for watches). */
+  signal: AbortSignal;
+  /** Validates the body's spec (already done for YAML bodies); `invalid_argument` with every error. */
+  validSpec(): ValidationResult & { spec: AppSpec };
+  /** Names what the call acts on, for the audit log. */
+  setTarget(target: string): void;
+}
+
+/** A route handler: returns the success body, or a Response of its own (streams). */
+export type Handler<R> = (call: Call<R>) => Promise<ResponseOf<R> | Response>;
+
+/** Throws `invalid_argument` carrying every spec error, or returns the valid result. */
+export function requireValid(result: ValidationResult): ValidationResult & { spec: AppSpec } {
+  if (result.valid && result.spec !== undefined) return { ...result, spec: result.spec };
+  const details: ErrorDetail[] = result.errors.map((e) => ({
+    path: e.path,
+    message: e.message,
+    ...(e.line === undefined ? {} : { line: e.line }),
+    ...(e.column === undefined ? {} : { column: e.column }),
+  }));
+  const first = details[0];
+  const where = first === undefined ? "" : `; ${first.path === "" ? "" : `${first.path}: `}${first.message}`;
+  throw new SlipwayError(
+    "invalid_argument",
+    `the app spec has ${details.length} error${details.length === 1 ? "" : "s"}${where}`,
+    { details },
+  );
+}
+
+/** Finds an app of the caller's team by id (metadata.uid) or name; `not_found` otherwise. */
+export async function findApp(deps: ApiDeps, principal: Principal, idOrName: string): Promise<App> {
+  const namespace = principal.team;
+  try {
+    return await deps.store.get<App>("App", { namespace, name: idOrName });
+  } catch (err) {
+    if (!isErrorCode(err, "not_found") && !isErrorCode(err, "invalid_argument")) throw err;
+  }
+  const { items } = await deps.store.list<App>("App", { namespace });
+  const app = items.find((a) => a.metadata.uid === idOrName);
+  if (app === undefined) throw new SlipwayError("not_found", `app ${JSON.stringify(idOrName)} not found`);
+  return app;
+}

@@ -1,0 +1,12 @@
+export { type Principal, SYSTEM_NAMESPACE, type TeamResource, type TokenResource } from "./auth.js";
+export { ADMIN_USER, type BootstrapAdminOptions, bootstrapAdmin, DEFAULT_TEAM } from "./bootstrap-admin.js";
+export type { ApiDeps } from "./call.js";
+export { type Client, type ClientOptions, createClient, type WatchEventOf } from "./client.js";
+export { createApi } from "./create-api.js";
+export { RESTART_COMPONENTS_ANNOTATION } from "./deployment-handlers.js";
+export { HTTP_STATUS } from "./error-response.js";
+export { buildOpenApi } from "./openapi.js";
+export { MAX_BODY_BYTES } from "./read-body.js";
+export { type RouteDef, type RouteName, type Routes, routes } from "./routes.js";
+export type { AppJson, AuditEntryJson, DeploymentJson, ErrorJson, Role } from "./schemas.js";
+export { type ApiServer, type StartApiServerOptions, startApiServer } from "./server.js";

@@ -1,0 +1,89 @@
+/**
+ * Converts stored resources to the API's DigitalOcean-shaped JSON.
+ */
+import { type App, type Deployment, isErrorCode } from "../resources/index.js";
+import type { Store } from "../store/index.js";
+import type { AppJson, DeploymentJson } from "./schemas.js";
+
+/** The annotation holding an App's last spec change time (the store keeps only creation time). */
+export const UPDATED_AT_ANNOTATION = "slipway.dev/updated-at";
+
+/** A Deployment as DigitalOcean shows it; its id is its object name. */
+export function deploymentJson(d: Deployment): DeploymentJson {
+  const { causeDetails } = d.spec;
+  const status = d.status ?? {
+    phase: "UNKNOWN",
+    phaseLastUpdatedAt: d.metadata.creationTimestamp,
+    progress: {
+      pending_steps: 0,
+      running_steps: 0,
+      success_steps: 0,
+      error_steps: 0,
+      total_steps: 0,
+      steps: [],
+    },
+  };
+  return {
+    id: d.metadata.name,
+    cause: d.spec.cause,
+    cause_details: {
+      type: causeDetails.type,
+      ...(causeDetails.action === undefined
+        ? {}
+        : {
+            digitalocean_user_action: {
+              user: { full_name: causeDetails.actor ?? "" },
+              name: causeDetails.action,
+            },
+          }),
+    },
+    phase: status.phase,
+    progress: status.progress,
+    spec: d.spec.appSpec,
+    created_at: d.metadata.creationTimestamp,
+    updated_at: status.phaseLastUpdatedAt,
+    phase_last_updated_at: status.phaseLastUpdatedAt,
+    ...(d.spec.clonedFrom === undefined ? {} : { cloned_from: d.spec.clonedFrom }),
+    ...(d.spec.previousDeployment === undefined ? {} : { previous_deployment_id: d.spec.previousDeployment }),
+  };
+}
+
+async function embedded(
+  store: Store,
+  app: App,
+  name: string | undefined,
+): Promise<DeploymentJson | undefined> {
+  if (name === undefined) return undefined;
+  try {
+    const d = await store.get<Deployment>("Deployment", { namespace: app.metadata.namespace ?? "", name });
+    return deploymentJson(d);
+  } catch (err) {
+    // A status may briefly name a deployment that was just garbage-collected.
+    if (isErrorCode(err, "not_found")) return undefined;
+    throw err;
+  }
+}
+
+/** An App as DigitalOcean shows it, with its active, in-progress and pending deployments embedded. */
+export async function appJson(store: Store, app: App, baseDomain: string): Promise<AppJson> {
+  const status = app.status ?? {};
+  const [active, inProgress, pending] = await Promise.all([
+    embedded(store, app, status.activeDeployment),
+    embedded(store, app, status.inProgressDeployment),
+    embedded(store, app, status.pendingDeployment),
+  ]);
+  return {
+    id: app.metadata.uid,
+    spec: app.spec.appSpec,
+    live_url: status.liveUrl ?? "",
+    default_ingress: status.defaultIngress ?? `http://${app.metadata.name}.${baseDomain}`,
+    ...(active === undefined ? {} : { active_deployment: active }),
+    ...(inProgress === undefined ? {} : { in_progress_deployment: inProgress }),
+    ...(pending === undefined ? {} : { pending_deployment: pending }),
+    created_at: app.metadata.creationTimestamp,
+    updated_at: app.metadata.annotations?.[UPDATED_AT_ANNOTATION] ?? app.metadata.creationTimestamp,
+    ...(status.lastDeploymentCreatedAt === undefined
+      ? {}
+      : { last_deployment_created_at: status.lastDeploymentCreatedAt }),
+  };
+}
