@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,6 +66,15 @@ describe("directoryTree", () => {
     assert.equal(directoryTree(root, { maxReadBytes: 1024 }).read("big.txt"), undefined);
     assert.equal(directoryTree(root).read("big.txt")?.length, 2048);
     assert.equal(directoryTree(root).read("app"), undefined);
+  });
+
+  it("does not hang on a FIFO named like a manifest", { timeout: 5000 }, () => {
+    const dir = join(base, "fifo");
+    mkdirSync(dir);
+    execFileSync("mkfifo", [join(dir, "package.json")]);
+    const tree = directoryTree(dir);
+    assert.equal(tree.read("package.json"), undefined);
+    assert.deepEqual(tree.list(""), []);
   });
 
   it("throws when the root does not exist", () => {
