@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-apt_packages=(ca-certificates git build-essential python3)
+apt_packages=(ca-certificates curl git build-essential python3)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,14 +2,23 @@
  * The `slipway` command line: dispatches to a command and returns its exit code.
  * 0 success, 1 the command ran and failed (e.g. an invalid spec), 2 a usage error.
  */
+
+import { SlipwayError } from "../resources/index.js";
 import { appSpecJsonSchema } from "../spec/index.js";
+import { APPS_USAGE, appsCommand } from "./apps-commands.js";
 import { authInit, authList, authSwitch } from "./auth-commands.js";
 import { type CliIo, UsageError } from "./io.js";
 import { specNormalize, specValidate } from "./spec-commands.js";
+import { tokenCreate } from "./token-commands.js";
 
 const HELP = `slipway: a self-hostable platform-as-a-service for DigitalOcean-compatible app specs
 
 Usage:
+  slipway server [--data-dir DIR] [--listen HOST:PORT] [--base-domain DOMAIN]
+      Run the API and the controllers (default 127.0.0.1:8420, data in /var/lib/slipway).
+${APPS_USAGE.map((u) => `  ${u}`).join("\n")}
+      (-o table|json|yaml and --context NAME on every apps verb)
+  slipway token create --user NAME --role owner|member|viewer [--team TEAM]
   slipway spec validate FILE|-  [-o text|json] [--backend local|kubernetes]
       Check an app spec (.do/app.yaml or .do/deploy.template.yaml). Exit 0 valid, 1 invalid, 2 usage.
   slipway spec normalize FILE|- [-o yaml|json]
@@ -31,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
   "auth init": authInit,
   "auth switch": authSwitch,
   "auth list": authList,
+  "token create": tokenCreate,
   "spec validate": specValidate,
   "spec normalize": specNormalize,
   "spec schema": async (io) => {
@@ -46,15 +56,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const key = argv.slice(0, 2).join(" ");
-  const command = COMMANDS[key];
+  const command = argv[0] === "apps" ? (i: CliIo, rest: string[]) => appsCommand(i, rest) : COMMANDS[key];
+  const skip = argv[0] === "apps" ? 1 : 2;
   try {
     if (command === undefined)
       throw new UsageError(`slipway: unknown command "${key}"; run \`slipway help\``);
-    return await command(io, argv.slice(2));
+    return await command(io, argv.slice(skip));
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       io.stderr(`${(err as Error).message}\n`);
       return 2;
+    }
+    if (err instanceof SlipwayError) {
+      io.stderr(`${err.message}\n`);
+      for (const d of err.details) io.stderr(`  ${d.path === "" ? "" : `${d.path}: `}${d.message}\n`);
+      return 1;
     }
     io.stderr(`slipway: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;

@@ -7,7 +7,14 @@ import { dirname } from "node:path";
 import { text } from "node:stream/consumers";
 import { runCli } from "../cli/run.js";
 
-const code = await runCli(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+const code =
+  argv[0] === "server"
+    ? await (await import("./server.js")).runServer(argv.slice(1)).catch((err: unknown) => {
+        process.stderr.write(`slipway server: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 2;
+      })
+    : await runCli(argv, {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   readStdin: async () => Buffer.from(await text(process.stdin), "utf8"),
@@ -19,6 +26,6 @@ const code = await runCli(process.argv.slice(2), {
     await rename(tmp, path);
   },
   env: process.env,
-  fetch: globalThis.fetch,
-});
+      fetch: globalThis.fetch,
+    });
 process.exitCode = code;

@@ -1,0 +1,295 @@
+/**
+ * `slipway apps ...`: doctl-shaped verbs (reference section 4) over the API's typed client.
+ * Apps are named by name or id; `-o table|json|yaml`; `--wait` follows the new deployment.
+ */
+import { basename, resolve } from "node:path";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { isErrorCode } from "../resources/index.js";
+import { type AppSpec, createSpecValidator, formatIssue } from "../spec/index.js";
+import type { AppJson, Client } from "../api/index.js";
+import { directoryTree, proposeSpec } from "../detect/index.js";
+import { connect, waitForDeployment } from "./connect.js";
+import { type CliIo, UsageError } from "./io.js";
+import { type OutputFormat, outputFormat, printApps, printAs, printDeployments } from "./output.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+type Values = Record<string, string | boolean | undefined>;
+
+interface Verb {
+  usage: string;
+  args: number;
+  options?: Options;
+  run(io: CliIo, ctx: VerbContext): Promise<number>;
+}
+
+interface VerbContext {
+  args: string[];
+  values: Values;
+  format: OutputFormat;
+  /** Connects on first use, so that offline verbs (propose --source) need no server. */
+  client(): Promise<Client>;
+}
+
+const COMMON: Options = { output: { type: "string", short: "o" }, context: { type: "string" } };
+const WAIT: Options = { wait: { type: "boolean" }, "wait-timeout": { type: "string" } };
+
+async function readSpec(io: CliIo, path: string | undefined): Promise<AppSpec | number> {
+  if (path === undefined) throw new UsageError("--spec FILE is required (- for standard input)");
+  const name = path === "-" ? "<stdin>" : path;
+  const bytes = path === "-" ? await io.readStdin() : await io.readFile(path);
+  const result = createSpecValidator().validateText(bytes);
+  for (const w of result.warnings) io.stderr(`warning: ${formatIssue(w, name)}\n`);
+  if (!result.valid || result.spec === undefined) {
+    for (const e of result.errors) io.stderr(`${formatIssue(e, name)}\n`);
+    return 1;
+  }
+  return result.spec;
+}
+
+async function maybeWait(io: CliIo, ctx: VerbContext, app: string, id: string | undefined): Promise<number> {
+  if (ctx.values.wait !== true || id === undefined) return 0;
+  const timeout = ctx.values["wait-timeout"];
+  const timeoutMs = typeof timeout === "string" ? Number(timeout) * 1000 : undefined;
+  if (timeoutMs !== undefined && !(timeoutMs > 0))
+    throw new UsageError("--wait-timeout must be a number of seconds");
+  return waitForDeployment(io, await ctx.client(), app, id, timeoutMs === undefined ? {} : { timeoutMs });
+}
+
+async function newestDeploymentId(ctx: VerbContext, app: string): Promise<string | undefined> {
+  const { deployments } = await (await ctx.client()).listDeployments({ params: { app }, query: {} });
+  return [...deployments].sort((a, b) => b.created_at.localeCompare(a.created_at))[0]?.id;
+}
+
+/** Detects a local source directory and prints the proposed spec; no server is needed. */
+async function proposeFromSource(io: CliIo, ctx: VerbContext): Promise<number> {
+  const dir = ctx.values.source as string;
+  const name = (ctx.values.name as string | undefined) ?? basename(resolve(dir));
+  const repo = (ctx.values.repo as string | undefined) ?? `file://${resolve(dir)}`;
+  const result = proposeSpec(directoryTree(dir), { appName: name, repoCloneUrl: repo });
+  if (!result.ok) {
+    io.stderr(`${dir}: ${result.error.message}\nlooked for: ${result.error.lookedFor.join(", ")}\n`);
+    return 1;
+  }
+  for (const d of result.value.detections) {
+    const where = d.sourceDir === "" ? dir : `${dir}/${d.sourceDir}`;
+    io.stderr(`${where}: ${d.detection.group}${d.detection.framework === undefined ? "" : ` (${d.detection.framework})`}\n`);
+  }
+  printAs(io, ctx.format === "table" ? "yaml" : ctx.format, result.value.spec, () => undefined);
+  return 0;
+}
+
+const verbs: Record<string, Verb> = {
+  list: {
+    usage: "slipway apps list",
+    args: 0,
+    run: async (io, ctx) => {
+      const { apps } = await (await ctx.client()).listApps({ query: {} });
+      printAs(io, ctx.format, apps, () => printApps(io, apps));
+      return 0;
+    },
+  },
+  get: {
+    usage: "slipway apps get APP",
+    args: 1,
+    run: async (io, ctx) => {
+      const { app } = await (await ctx.client()).getApp({ params: { app: ctx.args[0] as string } });
+      printAs(io, ctx.format, app, () => printApps(io, [app]));
+      return 0;
+    },
+  },
+  create: {
+    usage: "slipway apps create --spec FILE [--upsert] [--wait]",
+    args: 0,
+    options: { spec: { type: "string" }, upsert: { type: "boolean" }, ...WAIT },
+    run: async (io, ctx) => {
+      const spec = await readSpec(io, ctx.values.spec as string | undefined);
+      if (typeof spec === "number") return spec;
+      let app: AppJson;
+      try {
+        ({ app } = await (await ctx.client()).createApp({ body: { spec } }));
+      } catch (err) {
+        if (ctx.values.upsert !== true || !isErrorCode(err, "already_exists")) throw err;
+        ({ app } = await (await ctx.client()).updateApp({ params: { app: spec.name }, body: { spec } }));
+      }
+      printAs(io, ctx.format, app, () => printApps(io, [app]));
+      return maybeWait(
+        io,
+        ctx,
+        app.id,
+        ctx.values.wait === true ? await newestDeploymentId(ctx, app.id) : undefined,
+      );
+    },
+  },
+  update: {
+    usage: "slipway apps update APP --spec FILE [--wait]",
+    args: 1,
+    options: { spec: { type: "string" }, ...WAIT },
+    run: async (io, ctx) => {
+      const spec = await readSpec(io, ctx.values.spec as string | undefined);
+      if (typeof spec === "number") return spec;
+      const { app } = await (await ctx.client()).updateApp({ params: { app: ctx.args[0] as string }, body: { spec } });
+      printAs(io, ctx.format, app, () => printApps(io, [app]));
+      return maybeWait(
+        io,
+        ctx,
+        app.id,
+        ctx.values.wait === true ? await newestDeploymentId(ctx, app.id) : undefined,
+      );
+    },
+  },
+  delete: {
+    usage: "slipway apps delete APP --force",
+    args: 1,
+    options: { force: { type: "boolean", short: "f" } },
+    run: async (io, ctx) => {
+      if (ctx.values.force !== true)
+        throw new UsageError("slipway apps delete: add --force to delete the app and its deployments");
+      const { id } = await (await ctx.client()).deleteApp({ params: { app: ctx.args[0] as string } });
+      io.stdout(`deleted app ${id}\n`);
+      return 0;
+    },
+  },
+  propose: {
+    usage: "slipway apps propose (--spec FILE [--app APP] | --source DIR [--name NAME] [--repo GIT_URL])",
+    args: 0,
+    options: {
+      spec: { type: "string" },
+      app: { type: "string" },
+      source: { type: "string" },
+      name: { type: "string" },
+      repo: { type: "string" },
+    },
+    run: async (io, ctx) => {
+      if (typeof ctx.values.source === "string") return proposeFromSource(io, ctx);
+      const spec = await readSpec(io, ctx.values.spec as string | undefined);
+      if (typeof spec === "number") return spec;
+      const appId = ctx.values.app as string | undefined;
+      const proposal = await (await ctx.client()).proposeApp({
+        body: appId === undefined ? { spec } : { spec, app_id: appId },
+      });
+      printAs(io, ctx.format === "table" ? "yaml" : ctx.format, proposal, () => undefined);
+      return 0;
+    },
+  },
+  "spec get": {
+    usage: "slipway apps spec get APP [--deployment ID]",
+    args: 1,
+    options: { deployment: { type: "string" } },
+    run: async (io, ctx) => {
+      const app = ctx.args[0] as string;
+      const id = ctx.values.deployment as string | undefined;
+      const spec =
+        id === undefined
+          ? (await (await ctx.client()).getApp({ params: { app } })).app.spec
+          : (await (await ctx.client()).getDeployment({ params: { app, deployment: id } })).deployment.spec;
+      io.stdout(
+        ctx.format === "json" ? `${JSON.stringify(spec, null, 2)}\n` : stringify(spec, { lineWidth: 0 }),
+      );
+      return 0;
+    },
+  },
+  "create-deployment": {
+    usage: "slipway apps create-deployment APP [--force-rebuild] [--wait]",
+    args: 1,
+    options: { "force-rebuild": { type: "boolean" }, ...WAIT },
+    run: async (io, ctx) => {
+      const app = ctx.args[0] as string;
+      const body = { force_build: ctx.values["force-rebuild"] === true };
+      const { deployment } = await (await ctx.client()).createDeployment({ params: { app }, body });
+      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      return maybeWait(io, ctx, app, deployment.id);
+    },
+  },
+  "list-deployments": {
+    usage: "slipway apps list-deployments APP",
+    args: 1,
+    run: async (io, ctx) => {
+      const { deployments } = await (await ctx.client()).listDeployments({
+        params: { app: ctx.args[0] as string },
+        query: {},
+      });
+      printAs(io, ctx.format, deployments, () => printDeployments(io, deployments));
+      return 0;
+    },
+  },
+  "get-deployment": {
+    usage: "slipway apps get-deployment APP DEPLOYMENT",
+    args: 2,
+    run: async (io, ctx) => {
+      const [app, id] = ctx.args as [string, string];
+      const { deployment } = await (await ctx.client()).getDeployment({ params: { app, deployment: id } });
+      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      return 0;
+    },
+  },
+  "cancel-deployment": {
+    usage: "slipway apps cancel-deployment APP DEPLOYMENT",
+    args: 2,
+    run: async (io, ctx) => {
+      const [app, id] = ctx.args as [string, string];
+      const { deployment } = await (await ctx.client()).cancelDeployment({ params: { app, deployment: id } });
+      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      return 0;
+    },
+  },
+  rollback: {
+    usage: "slipway apps rollback APP --deployment ID [--wait]",
+    args: 1,
+    options: { deployment: { type: "string" }, ...WAIT },
+    run: async (io, ctx) => {
+      const app = ctx.args[0] as string;
+      const id = ctx.values.deployment;
+      if (typeof id !== "string") throw new UsageError("slipway apps rollback: --deployment ID is required");
+      const { deployment } = await (await ctx.client()).rollbackApp({ params: { app }, body: { deployment_id: id } });
+      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      return maybeWait(io, ctx, app, deployment.id);
+    },
+  },
+  restart: {
+    usage: "slipway apps restart APP [--components a,b] [--wait]",
+    args: 1,
+    options: { components: { type: "string" }, ...WAIT },
+    run: async (io, ctx) => {
+      const app = ctx.args[0] as string;
+      const list = ctx.values.components;
+      const body = typeof list === "string" ? { components: list.split(",").filter((c) => c !== "") } : {};
+      const { deployment } = await (await ctx.client()).restartApp({ params: { app }, body });
+      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      return maybeWait(io, ctx, app, deployment.id);
+    },
+  },
+};
+
+/** The verbs, for help text. */
+export const APPS_USAGE = Object.values(verbs).map((v) => v.usage);
+
+/** `slipway apps VERB ...`. */
+export async function appsCommand(io: CliIo, argv: string[]): Promise<number> {
+  const twoWord = `${argv[0]} ${argv[1]}`;
+  const name = verbs[twoWord] !== undefined ? twoWord : (argv[0] ?? "");
+  const verb = verbs[name];
+  if (verb === undefined) {
+    throw new UsageError(
+      `slipway apps: unknown verb "${argv[0] ?? ""}"; verbs: ${Object.keys(verbs).join(", ")}`,
+    );
+  }
+  const rest = argv.slice(name.split(" ").length);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: { ...COMMON, ...verb.options },
+  });
+  if (positionals.length !== verb.args)
+    throw new UsageError(`usage: ${verb.usage} [-o table|json|yaml] [--context NAME]`);
+  const format = outputFormat(values.output as string | undefined);
+  if (format === undefined)
+    throw new UsageError(`-o must be table, json or yaml, got "${String(values.output)}"`);
+  let client: Promise<Client> | undefined;
+  const lazy = () => {
+    client ??= connect(io, values.context as string | undefined);
+    return client;
+  };
+  return verb.run(io, { args: positionals, values: values as Values, format, client: lazy });
+}

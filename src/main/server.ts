@@ -1,0 +1,74 @@
+/**
+ * Composition root of `slipway server`: opens the SQLite store in the data directory, makes sure
+ * an admin token exists, starts the controllers and the HTTP API, and on SIGTERM/SIGINT stops
+ * them in reverse order (API first, so no request sees a stopped store).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { bootstrapAdmin, createApi, startApiServer } from "../api/index.js";
+import { createSlipwayManager, stderrLogger, stopOnSignals } from "../controllers/index.js";
+import { createSpecValidator } from "../spec/index.js";
+import { openSqliteStore } from "../store/index.js";
+
+/** The address `slipway server` listens on by default. */
+export const DEFAULT_LISTEN = "127.0.0.1:8420";
+
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(value);
+  const port = Number(m?.[2]);
+  if (m === null || !(port >= 0 && port <= 65535)) {
+    throw new Error(`--listen must be HOST:PORT (e.g. ${DEFAULT_LISTEN}), got "${value}"`);
+  }
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
+}
+
+/** Runs the server until a signal stops it. `argv` excludes `server`. Returns the exit code. */
+export async function runServer(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      "data-dir": { type: "string" },
+      listen: { type: "string" },
+      "base-domain": { type: "string" },
+      verbose: { type: "boolean", short: "v" },
+    },
+  });
+  const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? "/var/lib/slipway";
+  const { host, port } = parseListen(values.listen ?? DEFAULT_LISTEN);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const store = openSqliteStore({ path: join(dataDir, "slipway.db") });
+  const tokenPath = await bootstrapAdmin({ store, dataDir });
+  const log = stderrLogger({ verbose: values.verbose === true });
+  const manager = createSlipwayManager({ store, log });
+  await manager.start();
+  const app = createApi({
+    store,
+    validator: createSpecValidator(),
+    now: () => new Date(),
+    randomId: () => randomBytes(8).toString("hex"),
+    baseDomain: values["base-domain"] ?? "localhost",
+  });
+  const api = await startApiServer({ app, host, port });
+  process.stdout.write(`slipway: API listening on ${api.url}\nslipway: admin token in ${tokenPath}\n`);
+  return new Promise<number>((resolve) => {
+    stopOnSignals(
+      {
+        stop: async () => {
+          await api.close();
+          await manager.stop();
+          await store.close();
+        },
+      },
+      {
+        onStopped: (error) => {
+          if (error !== undefined) process.stderr.write(`slipway: error while stopping: ${String(error)}\n`);
+          else process.stderr.write("slipway: stopped\n");
+          resolve(error === undefined ? 0 : 1);
+        },
+      },
+    );
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * End to end through the real binaries: `slipway server` on a loopback port with a fresh data
+ * directory, and the `slipway` CLI talking to it with the admin token it wrote — contexts, the
+ * doctl-shaped apps verbs, errors, and a clean stop on SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { repoRoot } from "./helpers/repo-root.js";
+
+const root = repoRoot();
+const bin = join(root, "bin", "slipway.js");
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function slipway(args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { PATH: process.env.PATH ?? "", HOME: env.HOME ?? "/nonexistent", ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input ?? "");
+  });
+}
+
+function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [bin, "server", "--data-dir", dataDir, "--listen", "127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /API listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1] !== undefined) resolve({ child, url: m[1] });
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${err}`)));
+  });
+}
+
+describe("slipway server and the CLI", () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-cli-"));
+  const dataDir = join(dir, "data");
+  const env = { HOME: dir, SLIPWAY_CONFIG: join(dir, "config.yaml") };
+  let server: { child: ChildProcess; url: string };
+
+  before(async () => {
+    server = await startServer(dataDir);
+  });
+
+  after(() => {
+    if (server.child.exitCode === null) server.child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes the admin token with mode 0600 and accepts it in a saved context", async () => {
+    const tokenFile = join(dataDir, "admin-token");
+    assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
+    const init = await slipway(["auth", "init", "--url", server.url, "--token-file", tokenFile, "--context", "local"], env);
+    assert.equal(init.code, 0, init.stderr);
+    assert.equal(statSync(env.SLIPWAY_CONFIG).mode & 0o777, 0o600);
+    const list = await slipway(["auth", "list"], env);
+    assert.match(list.stdout, /^\* local\s+http:\/\/127\.0\.0\.1:\d+$/m);
+    assert.doesNotMatch(list.stdout, new RegExp(readFileSync(tokenFile, "utf8").trim()));
+  });
+
+  it("refuses a wrong token in auth init", async () => {
+    const bad = await slipway(["auth", "init", "--url", server.url, "--token", "nope", "--context", "bad"], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /refused the token \(401\)/);
+  });
+
+  it("creates an app and the controllers give it an initial deployment", async () => {
+    const spec = join(root, "examples", "node-express", ".do", "app.yaml");
+    const created = await slipway(["apps", "create", "--spec", spec, "-o", "json"], env);
+    assert.equal(created.code, 0, created.stderr);
+    const app = JSON.parse(created.stdout) as { id: string; spec: { name: string } };
+    assert.equal(app.spec.name, "node-express");
+    let deployments: { cause: string; phase: string }[] = [];
+    for (let i = 0; i < 100 && deployments.length === 0; i++) {
+      const listed = await slipway(["apps", "list-deployments", "node-express", "-o", "json"], env);
+      deployments = JSON.parse(listed.stdout) as typeof deployments;
+      if (deployments.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(deployments.length, 1);
+    assert.equal(deployments[0]?.cause, "initial deployment");
+    assert.equal(deployments[0]?.phase, "PENDING_BUILD");
+    const table = await slipway(["apps", "list"], env);
+    assert.match(table.stdout, /^ID\s+Spec Name\s+Default Ingress/);
+    assert.match(table.stdout, new RegExp(`^${app.id}\\s+node-express\\s+`, "m"));
+  });
+
+  it("answers a taken name with 409's message, and --upsert updates instead", async () => {
+    const spec = join(root, "examples", "node-express", ".do", "app.yaml");
+    const again = await slipway(["apps", "create", "--spec", spec], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already/i);
+    const upsert = await slipway(["apps", "create", "--spec", spec, "--upsert", "-o", "json"], env);
+    assert.equal(upsert.code, 0, upsert.stderr);
+  });
+
+  it("reports spec errors with file:line:col before sending anything", async () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "name: bad-app\nservices:\n  - name: web\n    http_port: 70000\n    git: {repo_clone_url: x}\n");
+    const res = await slipway(["apps", "create", "--spec", bad], env);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /bad\.yaml:4:16 services\[0\]\.http_port: must be between 1 and 65535, got 70000/);
+    const list = await slipway(["apps", "list", "-o", "json"], env);
+    assert.ok(!(JSON.parse(list.stdout) as { spec: { name: string } }[]).some((a) => a.spec.name === "bad-app"));
+  });
+
+  it("creates, rolls back to and restarts deployments by name", async () => {
+    const made = await slipway(["apps", "create-deployment", "node-express", "-o", "json"], env);
+    assert.equal(made.code, 0, made.stderr);
+    const first = JSON.parse(made.stdout) as { id: string; cause: string };
+    assert.equal(first.cause, "manual");
+    const back = await slipway(["apps", "rollback", "node-express", "--deployment", first.id, "-o", "json"], env);
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal((JSON.parse(back.stdout) as { cloned_from: string }).cloned_from, first.id);
+    const restart = await slipway(["apps", "restart", "node-express", "-o", "json"], env);
+    assert.equal(restart.code, 0, restart.stderr);
+    const got = await slipway(["apps", "get-deployment", "node-express", first.id], env);
+    assert.match(got.stdout, new RegExp(`^${first.id}\\s+manual\\s+0/\\d+\\s+PENDING_BUILD`, "m"));
+  });
+
+  it("prints the app's spec and deletes only with --force", async () => {
+    const spec = await slipway(["apps", "spec", "get", "node-express"], env);
+    assert.match(spec.stdout, /^name: node-express$/m);
+    const refused = await slipway(["apps", "delete", "node-express"], env);
+    assert.equal(refused.code, 2);
+    const deleted = await slipway(["apps", "delete", "node-express", "--force"], env);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const gone = await slipway(["apps", "get", "node-express"], env);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /not found/);
+  });
+
+  it("stops cleanly on SIGTERM, after which the CLI says the server is unreachable", async () => {
+    const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
+    server.child.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    const res = await slipway(["apps", "list"], env);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /cannot reach Slipway at http:\/\/127\.0\.0\.1:\d+: connection refused/);
+  });
+});
