@@ -8,6 +8,7 @@
  * counted and passed to `onTerminalError`, and not retried; any other thrown error retries the
  * key with per-key exponential backoff.
  */
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { ObjectKey, Resource } from "../../resources/meta.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { keyString, parseKeyString } from "./object-key.js";
@@ -188,6 +189,9 @@ class QueueController implements Controller {
       } finally {
         this.#queue.done(item);
       }
+      // The embedded store answers without real I/O, so a reconcile whose writes re-enqueue its
+      // own key would otherwise run on microtasks alone and starve timers, sockets and stop().
+      await yieldToEventLoop();
     }
   }
 
