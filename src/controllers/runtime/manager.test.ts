@@ -57,6 +57,19 @@ describe("manager", () => {
     assert.deepEqual(reconciled, ["w", "w"]);
   });
 
+  it("refuses to start after stop, and to start twice", async () => {
+    const store = temp.open();
+    const controllers = () => [
+      createController({ name: "w", forKind: "Widget", reconcile: async () => ({}) }),
+    ];
+    const stopped = createManager({ store, controllers: controllers() });
+    await stopped.stop();
+    await assert.rejects(stopped.start(), /was stopped/);
+    manager = createManager({ store, controllers: controllers() });
+    await manager.start();
+    await assert.rejects(manager.start(), /started already/);
+  });
+
   it("stopOnSignals stops the manager on the first SIGTERM and then lets go", async () => {
     const source = new EventEmitter();
     let stops = 0;

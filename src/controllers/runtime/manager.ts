@@ -26,7 +26,7 @@ export interface ManagerOptions {
 export interface Manager {
   /**
    * Starts the informers, waits until all have synced, then starts the controllers. Rejects if
-   * `stop` is called before the informers synced. Call at most once.
+   * `stop` is called before the informers synced. Call at most once, and not after `stop`.
    */
   start(): Promise<void>;
   /** Stops the controllers (reverse order, in-flight reconciles awaited), then the informers. Idempotent. */
@@ -47,6 +47,7 @@ class ControllerManager implements Manager {
 
   async start(): Promise<void> {
     if (this.#started) throw new Error("the manager was started already");
+    if (this.#stopping !== undefined) throw new Error("the manager was stopped; create a new one");
     this.#started = true;
     for (const controller of this.#options.controllers) {
       for (const watch of controller.watches) this.#wire(controller, watch);
