@@ -13,6 +13,7 @@ import { DEPLOYMENT_CREATED } from "./app-status.js";
 import { BUILDER_NOT_AVAILABLE, createDeploymentController } from "./deployment-controller.js";
 import type { Controller } from "./runtime/controller.js";
 import { createManager, type Manager } from "./runtime/manager.js";
+import { exponentialBackoff } from "./runtime/rate-limiter.js";
 
 const KEY = { namespace: "acme", name: "shop" };
 
@@ -205,6 +206,50 @@ describe("App and Deployment controllers", () => {
       [orphan.metadata.name],
     );
     assert.equal((await store.get<App>("App", KEY)).status?.pendingDeployment, orphan.metadata.name);
+  });
+
+  it("a failing reconcile (a Deployment name clash) is retried with backoff", async () => {
+    const store = temp.open();
+    const app = await store.create<App>(shopApp());
+    const squatter = newDeployment(
+      { ...app, metadata: { ...app.metadata, name: "other", uid: "other-uid" } },
+      { name: "shop-00000000", cause: "x", causeDetails: { type: "MANUAL" }, now: new Date() },
+    );
+    await store.create<Deployment>(squatter);
+    const suffixes = ["00000000", "11111111"];
+    const delays: number[] = [];
+    const backoff = exponentialBackoff({ baseDelayMs: 5, maxDelayMs: 100 });
+    const rateLimiter = {
+      when: (key: string) => {
+        const ms = backoff.when(key);
+        delays.push(ms);
+        return ms;
+      },
+      forget: (key: string) => backoff.forget(key),
+      retries: (key: string) => backoff.retries(key),
+    };
+    const appController = createAppController({
+      store,
+      randomSuffix: () => suffixes.shift() ?? "ffffffff",
+      queue: { rateLimiter },
+    });
+    const deployment = createDeploymentController({ store });
+    running = {
+      manager: createManager({ store, controllers: [appController, deployment] }),
+      app: appController,
+      deployment,
+    };
+    await running.manager.start();
+    await settled(store, running, 1);
+    assert.equal(appController.stats().errors, 1);
+    assert.deepEqual(delays, [5]);
+    assert.equal(rateLimiter.retries("acme/shop"), 0, "the success forgot the failure");
+    assert.equal((await store.get<App>("App", KEY)).status?.pendingDeployment, "shop-11111111");
+    const mine = (await deploymentsOf(store)).filter((d) => d.spec.appUid === app.metadata.uid);
+    assert.deepEqual(
+      mine.map((d) => d.metadata.name),
+      ["shop-11111111"],
+    );
   });
 
   it("an App created again under the same name gets its own Deployment", async () => {

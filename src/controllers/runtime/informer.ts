@@ -156,6 +156,8 @@ class StoreInformer<R extends Resource> implements Informer<R> {
       items.push(...page.items);
       token = page.continue;
     } while (token !== undefined && !this.#abort.signal.aborted);
+    // A list cut short by stop() is partial: replacing the cache with it would emit false deletes.
+    if (this.#abort.signal.aborted) return resourceVersion ?? "0";
     this.#replace(items);
     if (!this.#hasSynced) {
       this.#hasSynced = true;
