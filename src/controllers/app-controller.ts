@@ -1,0 +1,101 @@
+/**
+ * The App controller: every App generation gets exactly one Deployment snapshotting it, and the
+ * App's status tells which Deployments are pending, in progress and active.
+ *
+ * Crash safety: the Deployment of a generation is found by its labels (`slipway.dev/app`,
+ * `slipway.dev/app-generation`) read from the store, not from memory or a cache, so a reconcile
+ * that runs again after the create succeeded but the status write did not finds it and creates
+ * no second one. Status is written last, and only when it changed (a status write is itself an
+ * App event: writing unconditionally would reconcile forever).
+ */
+import { randomBytes } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+import { APP_KIND, type App } from "../resources/app.js";
+import { DEPLOYMENT_KIND, type Deployment, LABELS } from "../resources/deployment.js";
+import type { ObjectKey } from "../resources/meta.js";
+import { newDeployment } from "../resources/new-deployment.js";
+import type { Store } from "../store/store.js";
+import { appStatus, belongsTo, deploymentOfGeneration } from "./app-status.js";
+import { getIfExists } from "./read-object.js";
+import { type Controller, createController, type Result } from "./runtime/controller.js";
+import type { Logger } from "./runtime/logger.js";
+import type { WorkQueueOptions } from "./runtime/work-queue.js";
+
+/** Options of `createAppController`. */
+export interface AppControllerOptions {
+  store: Store;
+  /** Default `() => new Date()`. */
+  now?: () => Date;
+  /** The random part of new Deployment names; default 8 random hex digits. */
+  randomSuffix?: () => string;
+  /** Default 1. */
+  concurrency?: number;
+  queue?: WorkQueueOptions;
+  log?: Logger;
+}
+
+interface Deps {
+  store: Store;
+  now: () => Date;
+  randomSuffix: () => string;
+}
+
+async function listDeployments(store: Store, app: App): Promise<Deployment[]> {
+  const { items } = await store.list<Deployment>(DEPLOYMENT_KIND, {
+    ...(app.metadata.namespace === undefined ? {} : { namespace: app.metadata.namespace }),
+    labelSelector: `${LABELS.app}=${app.metadata.name}`,
+  });
+  // An App deleted and created again under the same name starts at generation 1 again:
+  // deployments of the earlier App (another uid) must not count as this one's.
+  return items.filter((d) => belongsTo(d, app));
+}
+
+function createDeploymentFor(deps: Deps, app: App): Promise<Deployment> {
+  const first = app.metadata.generation === 1;
+  return deps.store.create<Deployment>(
+    newDeployment(app, {
+      name: `${app.metadata.name}-${deps.randomSuffix()}`,
+      cause: first ? "initial deployment" : "app spec updated",
+      causeDetails: { type: "MANUAL", action: first ? "CREATE_DEPLOYMENT" : "UPDATE_SPEC" },
+      now: deps.now(),
+    }),
+  );
+}
+
+/** One reconcile of the App at `key`. */
+async function reconcileApp(deps: Deps, key: ObjectKey): Promise<Result> {
+  const app = await getIfExists<App>(deps.store, APP_KIND, key);
+  // Deployments are owned by the App: deleting them with it is garbage collection's job.
+  if (app === undefined || app.metadata.deletionTimestamp !== undefined) return {};
+  const deployments = await listDeployments(deps.store, app);
+  let current = deploymentOfGeneration(app, deployments);
+  if (current === undefined) {
+    // A name clash (already_exists) throws and is retried with a new random name.
+    current = await createDeploymentFor(deps, app);
+    deployments.push(current);
+  }
+  const status = appStatus(app, deployments, current, deps.now());
+  if (!isDeepStrictEqual(status, app.status ?? {})) {
+    // A conflict means the App changed meanwhile: the thrown error retries with fresh state.
+    await deps.store.updateStatus<App>({ ...app, status });
+  }
+  return {};
+}
+
+/** The App controller: reconciles Apps, and an App again whenever one of its Deployments changes. */
+export function createAppController(options: AppControllerOptions): Controller {
+  const deps: Deps = {
+    store: options.store,
+    now: options.now ?? (() => new Date()),
+    randomSuffix: options.randomSuffix ?? (() => randomBytes(4).toString("hex")),
+  };
+  return createController({
+    name: "app",
+    forKind: APP_KIND,
+    owns: [DEPLOYMENT_KIND],
+    reconcile: (key) => reconcileApp(deps, key),
+    concurrency: options.concurrency ?? 1,
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+}

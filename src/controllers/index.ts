@@ -1,0 +1,50 @@
+/**
+ * The controllers domain: the controller runtime (work queue, informers, controllers, manager)
+ * and Slipway's controllers. Controllers are handed a `Store` (and later runtimes) at start-up;
+ * they never import a concrete one.
+ */
+export { type AppControllerOptions, createAppController } from "./app-controller.js";
+export { appStatus, DEPLOYMENT_CREATED, deploymentOfGeneration, newestFirst } from "./app-status.js";
+export { setCondition } from "./conditions.js";
+export {
+  BUILDER_NOT_AVAILABLE,
+  createDeploymentController,
+  type DeploymentControllerOptions,
+  desiredDeploymentStatus,
+} from "./deployment-controller.js";
+export {
+  type Controller,
+  type ControllerOptions,
+  type ControllerStats,
+  createController,
+  type ReconcileContext,
+  type Reconciler,
+  type Result,
+  TerminalError,
+  type WatchSpec,
+  watchOwn,
+  watchOwned,
+} from "./runtime/controller.js";
+export {
+  createInformer,
+  type Informer,
+  type InformerHandlers,
+  type InformerOptions,
+} from "./runtime/informer.js";
+export { type LogFields, type Logger, silentLogger, stderrLogger } from "./runtime/logger.js";
+export {
+  createManager,
+  type Manager,
+  type ManagerOptions,
+  type SignalSource,
+  stopOnSignals,
+} from "./runtime/manager.js";
+export { keyString, parseKeyString } from "./runtime/object-key.js";
+export {
+  type ExponentialBackoffOptions,
+  exponentialBackoff,
+  type RateLimiter,
+} from "./runtime/rate-limiter.js";
+export { systemTimers, type Timers } from "./runtime/timers.js";
+export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from "./runtime/work-queue.js";
+export { createSlipwayManager, type SlipwayManagerOptions } from "./slipway-manager.js";
