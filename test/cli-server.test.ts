@@ -72,7 +72,10 @@ describe("slipway server and the CLI", () => {
   it("writes the admin token with mode 0600 and accepts it in a saved context", async () => {
     const tokenFile = join(dataDir, "admin-token");
     assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
-    const init = await slipway(["auth", "init", "--url", server.url, "--token-file", tokenFile, "--context", "local"], env);
+    const init = await slipway(
+      ["auth", "init", "--url", server.url, "--token-file", tokenFile, "--context", "local"],
+      env,
+    );
     assert.equal(init.code, 0, init.stderr);
     assert.equal(statSync(env.SLIPWAY_CONFIG).mode & 0o777, 0o600);
     const list = await slipway(["auth", "list"], env);
@@ -81,7 +84,10 @@ describe("slipway server and the CLI", () => {
   });
 
   it("refuses a wrong token in auth init", async () => {
-    const bad = await slipway(["auth", "init", "--url", server.url, "--token", "nope", "--context", "bad"], env);
+    const bad = await slipway(
+      ["auth", "init", "--url", server.url, "--token", "nope", "--context", "bad"],
+      env,
+    );
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /refused the token \(401\)/);
   });
@@ -117,24 +123,39 @@ describe("slipway server and the CLI", () => {
 
   it("reports spec errors with file:line:col before sending anything", async () => {
     const bad = join(dir, "bad.yaml");
-    writeFileSync(bad, "name: bad-app\nservices:\n  - name: web\n    http_port: 70000\n    git: {repo_clone_url: x}\n");
+    writeFileSync(
+      bad,
+      "name: bad-app\nservices:\n  - name: web\n    http_port: 70000\n    git: {repo_clone_url: x}\n",
+    );
     const res = await slipway(["apps", "create", "--spec", bad], env);
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /bad\.yaml:4:16 services\[0\]\.http_port: must be between 1 and 65535, got 70000/);
+    assert.match(
+      res.stderr,
+      /bad\.yaml:4:16 services\[0\]\.http_port: must be between 1 and 65535, got 70000/,
+    );
     const list = await slipway(["apps", "list", "-o", "json"], env);
-    assert.ok(!(JSON.parse(list.stdout) as { spec: { name: string } }[]).some((a) => a.spec.name === "bad-app"));
+    assert.ok(
+      !(JSON.parse(list.stdout) as { spec: { name: string } }[]).some((a) => a.spec.name === "bad-app"),
+    );
   });
 
-  it("creates, rolls back to and restarts deployments by name", async () => {
+  it("creates and restarts deployments by name, and refuses to roll back to one that never went live", async () => {
     const made = await slipway(["apps", "create-deployment", "node-express", "-o", "json"], env);
     assert.equal(made.code, 0, made.stderr);
     const first = JSON.parse(made.stdout) as { id: string; cause: string };
     assert.equal(first.cause, "manual");
-    const back = await slipway(["apps", "rollback", "node-express", "--deployment", first.id, "-o", "json"], env);
-    assert.equal(back.code, 0, back.stderr);
-    assert.equal((JSON.parse(back.stdout) as { cloned_from: string }).cloned_from, first.id);
+    const back = await slipway(
+      ["apps", "rollback", "node-express", "--deployment", first.id, "-o", "json"],
+      env,
+    );
+    assert.equal(back.code, 1);
+    assert.match(
+      back.stderr,
+      /is PENDING_BUILD; only a deployment that went live \(ACTIVE or SUPERSEDED\) can be rolled back to/,
+    );
     const restart = await slipway(["apps", "restart", "node-express", "-o", "json"], env);
     assert.equal(restart.code, 0, restart.stderr);
+    assert.equal((JSON.parse(restart.stdout) as { cause: string }).cause, "restart");
     const got = await slipway(["apps", "get-deployment", "node-express", first.id], env);
     assert.match(got.stdout, new RegExp(`^${first.id}\\s+manual\\s+0/\\d+\\s+PENDING_BUILD`, "m"));
   });
@@ -152,11 +173,41 @@ describe("slipway server and the CLI", () => {
   });
 
   it("stops cleanly on SIGTERM, after which the CLI says the server is unreachable", async () => {
-    const exited = new Promise<number | null>((resolve) => server.child.once("exit", (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      server.child.once("exit", (code) => resolve(code)),
+    );
     server.child.kill("SIGTERM");
     assert.equal(await exited, 0);
     const res = await slipway(["apps", "list"], env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /cannot reach Slipway at http:\/\/127\.0\.0\.1:\d+: connection refused/);
+  });
+});
+
+describe("slipway apps propose --source", () => {
+  it("proposes a valid spec for a monorepo without a server", async () => {
+    const res = await slipway(
+      ["apps", "propose", "--source", join(root, "examples", "monorepo"), "-o", "json"],
+      {},
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const spec = JSON.parse(res.stdout) as {
+      services: { source_dir: string }[];
+      static_sites: { source_dir: string }[];
+    };
+    assert.equal(spec.services[0]?.source_dir, "api");
+    assert.equal(spec.static_sites[0]?.source_dir, "web");
+    assert.match(res.stderr, /monorepo\/api: nodejs/);
+  });
+
+  it("lists what it looked for when nothing is detectable", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "slipway-empty-"));
+    try {
+      const res = await slipway(["apps", "propose", "--source", empty], {});
+      assert.equal(res.code, 1);
+      assert.match(res.stderr, /looked for: Dockerfile, Procfile/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });

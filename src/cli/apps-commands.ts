@@ -5,10 +5,10 @@
 import { basename, resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { isErrorCode } from "../resources/index.js";
-import { type AppSpec, createSpecValidator, formatIssue } from "../spec/index.js";
 import type { AppJson, Client } from "../api/index.js";
 import { directoryTree, proposeSpec } from "../detect/index.js";
+import { isErrorCode } from "../resources/index.js";
+import { type AppSpec, createSpecValidator, formatIssue } from "../spec/index.js";
 import { connect, waitForDeployment } from "./connect.js";
 import { type CliIo, UsageError } from "./io.js";
 import { type OutputFormat, outputFormat, printApps, printAs, printDeployments } from "./output.js";
@@ -73,7 +73,9 @@ async function proposeFromSource(io: CliIo, ctx: VerbContext): Promise<number> {
   }
   for (const d of result.value.detections) {
     const where = d.sourceDir === "" ? dir : `${dir}/${d.sourceDir}`;
-    io.stderr(`${where}: ${d.detection.group}${d.detection.framework === undefined ? "" : ` (${d.detection.framework})`}\n`);
+    io.stderr(
+      `${where}: ${d.detection.group}${d.detection.framework === undefined ? "" : ` (${d.detection.framework})`}\n`,
+    );
   }
   printAs(io, ctx.format === "table" ? "yaml" : ctx.format, result.value.spec, () => undefined);
   return 0;
@@ -128,7 +130,10 @@ const verbs: Record<string, Verb> = {
     run: async (io, ctx) => {
       const spec = await readSpec(io, ctx.values.spec as string | undefined);
       if (typeof spec === "number") return spec;
-      const { app } = await (await ctx.client()).updateApp({ params: { app: ctx.args[0] as string }, body: { spec } });
+      const { app } = await (await ctx.client()).updateApp({
+        params: { app: ctx.args[0] as string },
+        body: { spec },
+      });
       printAs(io, ctx.format, app, () => printApps(io, [app]));
       return maybeWait(
         io,
@@ -241,7 +246,10 @@ const verbs: Record<string, Verb> = {
       const app = ctx.args[0] as string;
       const id = ctx.values.deployment;
       if (typeof id !== "string") throw new UsageError("slipway apps rollback: --deployment ID is required");
-      const { deployment } = await (await ctx.client()).rollbackApp({ params: { app }, body: { deployment_id: id } });
+      const { deployment } = await (await ctx.client()).rollbackApp({
+        params: { app },
+        body: { deployment_id: id },
+      });
       printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
       return maybeWait(io, ctx, app, deployment.id);
     },

@@ -15,17 +15,17 @@ const code =
         return 2;
       })
     : await runCli(argv, {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-  readStdin: async () => Buffer.from(await text(process.stdin), "utf8"),
-  readFile: (path) => readFile(path),
-  writeFile: async (path, data, mode) => {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, data, { mode });
-    await rename(tmp, path);
-  },
-  env: process.env,
-      fetch: globalThis.fetch,
-    });
+        stdout: (s) => process.stdout.write(s),
+        stderr: (s) => process.stderr.write(s),
+        readStdin: async () => Buffer.from(await text(process.stdin), "utf8"),
+        readFile: (path) => readFile(path),
+        writeFile: async (path, data, mode) => {
+          await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+          const tmp = `${path}.${process.pid}.tmp`;
+          await writeFile(tmp, data, { mode });
+          await rename(tmp, path);
+        },
+        env: process.env,
+        fetch: globalThis.fetch,
+      });
 process.exitCode = code;
