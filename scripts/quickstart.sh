@@ -30,9 +30,8 @@ SLIPWAY_TOKEN=$(cat "$data_dir/admin-token")
 export SLIPWAY_TOKEN
 echo "==> slipway apps create --spec examples/node-express/.do/app.yaml --upsert"
 node bin/slipway.js apps create --spec examples/node-express/.do/app.yaml --upsert
-sleep 1
 node bin/slipway.js apps list-deployments node-express
-app_url=$(node bin/slipway.js apps get node-express -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).live_url))')
+app_url=$(node bin/slipway.js apps get node-express -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s);console.log(a.live_url||a.default_ingress)})')
 echo
 echo "node-express: $app_url"
 echo "The deployment above is recorded and planned; this version of Slipway does not build or run apps yet."
