@@ -30,6 +30,10 @@ SLIPWAY_TOKEN=$(cat "$data_dir/admin-token")
 export SLIPWAY_TOKEN
 echo "==> slipway apps create --spec examples/node-express/.do/app.yaml --upsert"
 node bin/slipway.js apps create --spec examples/node-express/.do/app.yaml --upsert
+for _ in $(seq 1 50); do  # the App controller creates the deployment within moments
+  [ "$(node bin/slipway.js apps list-deployments node-express -o json)" != "[]" ] && break
+  sleep 0.1
+done
 node bin/slipway.js apps list-deployments node-express
 app_url=$(node bin/slipway.js apps get node-express -o json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s);console.log(a.live_url||a.default_ingress)})')
 echo
