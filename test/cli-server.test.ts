@@ -59,6 +59,7 @@ describe("slipway server and the CLI", () => {
   const dataDir = join(dir, "data");
   const env = { HOME: dir, SLIPWAY_CONFIG: join(dir, "config.yaml") };
   let server: { child: ChildProcess; url: string };
+  const waitedBefore = new Set<string>();
 
   before(async () => {
     server = await startServer(dataDir);
@@ -144,6 +145,7 @@ describe("slipway server and the CLI", () => {
     assert.equal(made.code, 0, made.stderr);
     const first = JSON.parse(made.stdout) as { id: string; cause: string };
     assert.equal(first.cause, "manual");
+    waitedBefore.add(first.id);
     const back = await slipway(
       ["apps", "rollback", "node-express", "--deployment", first.id, "-o", "json"],
       env,
@@ -158,6 +160,29 @@ describe("slipway server and the CLI", () => {
     assert.equal((JSON.parse(restart.stdout) as { cause: string }).cause, "restart");
     const got = await slipway(["apps", "get-deployment", "node-express", first.id], env);
     assert.match(got.stdout, new RegExp(`^${first.id}\\s+manual\\s+0/\\d+\\s+PENDING_BUILD`, "m"));
+  });
+
+  it("--wait follows a deployment and exits non-zero when it is canceled", async () => {
+    const waiting = slipway(["apps", "create-deployment", "node-express", "--wait", "-o", "json"], env);
+    let id: string | undefined;
+    for (let i = 0; i < 100 && id === undefined; i++) {
+      const listed = await slipway(["apps", "list-deployments", "node-express", "-o", "json"], env);
+      const manual = (JSON.parse(listed.stdout) as { id: string; cause: string; phase: string }[]).filter(
+        (d) => d.cause === "manual" && d.phase === "PENDING_BUILD",
+      );
+      id =
+        manual.length === 2
+          ? manual.map((d) => d.id).find((x) => x !== undefined && !waitedBefore.has(x))
+          : undefined;
+      if (id === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(id !== undefined, "the --wait command created a deployment");
+    const cancel = await slipway(["apps", "cancel-deployment", "node-express", id], env);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    const res = await waiting;
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, new RegExp(`${id} PENDING_BUILD 0/\\d+`));
+    assert.match(res.stderr, new RegExp(`deployment ${id} ended CANCELED`));
   });
 
   it("prints the app's spec and deletes only with --force", async () => {
