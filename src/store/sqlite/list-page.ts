@@ -67,6 +67,12 @@ function pageSql(query: PageQuery): { sql: string; params: string[] } {
     where.push("namespace = ?");
     params.push(query.namespace);
   }
+  // Equality requirements narrow the rows in SQL; matchesSelector below still decides every row.
+  for (const r of query.selector) {
+    if (r.operator !== "=" || r.values.length !== 1 || r.key.includes('"')) continue;
+    where.push("json_extract(labels, ?) = ?");
+    params.push(`$."${r.key}"`, r.values[0] as string);
+  }
   if (query.token !== undefined) {
     where.push("(namespace, name) > (?, ?)");
     params.push(query.token.namespace, query.token.name);
