@@ -11,6 +11,7 @@ import { bootstrapAdmin, createApi, startApiServer } from "../api/index.js";
 import { createSlipwayManager, stderrLogger, stopOnSignals } from "../controllers/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
+import { startIdleCompaction } from "./idle-compaction.js";
 
 /** The address `slipway server` listens on by default. */
 export const DEFAULT_LISTEN = "127.0.0.1:8420";
@@ -52,11 +53,13 @@ export async function runServer(argv: string[]): Promise<number> {
     baseDomain: values["base-domain"] ?? "localhost",
   });
   const api = await startApiServer({ app, host, port });
+  const stopCompaction = startIdleCompaction();
   process.stdout.write(`slipway: API listening on ${api.url}\nslipway: admin token in ${tokenPath}\n`);
   return new Promise<number>((resolve) => {
     stopOnSignals(
       {
         stop: async () => {
+          stopCompaction();
           await api.close();
           await manager.stop();
           await store.close();
