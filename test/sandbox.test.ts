@@ -7,14 +7,34 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { detectSandboxRuntime } from "../src/runtime/local/detect-runtime.js";
 import { type OciSpecInput, renderOciSpec } from "../src/runtime/local/oci-spec.js";
-import { runSandbox, type SandboxResult, startSandbox } from "../src/runtime/local/sandbox.js";
+import {
+  runSandbox,
+  type SandboxNetwork,
+  type SandboxResult,
+  startSandbox,
+} from "../src/runtime/local/sandbox.js";
 
-const APPLETS = ["sh", "echo", "cat", "sleep", "head", "tail", "tr", "sort", "ls", "hostname"];
+const APPLETS = [
+  "sh",
+  "echo",
+  "cat",
+  "sleep",
+  "head",
+  "tail",
+  "tr",
+  "sort",
+  "ls",
+  "hostname",
+  "nc",
+  "printf",
+];
 
 interface Ran extends SandboxResult {
   stdout: string;
@@ -66,6 +86,7 @@ describe("gVisor sandbox (runsc)", { timeout: 60_000 }, () => {
     script: string,
     overrides: Partial<OciSpecInput> = {},
     timeoutMs = 15_000,
+    network: SandboxNetwork = "none",
   ): Promise<Ran> {
     const id = nextId();
     const out = { stdout: "", stderr: "" };
@@ -75,6 +96,7 @@ describe("gVisor sandbox (runsc)", { timeout: 60_000 }, () => {
       id,
       spec: spec(script, overrides, id),
       timeoutMs,
+      network,
       onOutput: (stream, chunk) => {
         out[stream] += chunk.toString();
       },
@@ -137,6 +159,22 @@ describe("gVisor sandbox (runsc)", { timeout: 60_000 }, () => {
       "end",
     ]);
     assert.match(ran.stderr, /'\/etc\/hostname': No such file/);
+  });
+
+  it("cannot reach the host's loopback without a network, and can with the host's", async () => {
+    const server = createServer((_req, res) => res.end("hello-from-host"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const get = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 127.0.0.1 ${port}; echo nc=$?`;
+      const isolated = await run(get);
+      assert.doesNotMatch(isolated.stdout, /hello-from-host/);
+      assert.match(isolated.stderr, /can't connect/);
+      const shared = await run(get, { hostNetwork: true }, 15_000, "host");
+      assert.match(shared.stdout, /hello-from-host/);
+    } finally {
+      server.close();
+    }
   });
 
   it("kills a process at the wall-time limit and reports timedOut", async () => {

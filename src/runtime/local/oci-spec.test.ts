@@ -55,6 +55,13 @@ describe("renderOciSpec", () => {
     assert.match(spec.process.env[0] ?? "", /^PATH=\/usr\/local\/sbin:/);
   });
 
+  it("leaves out the network namespace for the host's network", () => {
+    const { netnsPath: _n, ...rest } = input;
+    const types = renderOciSpec({ ...rest, hostNetwork: true }).linux.namespaces.map((n) => n.type);
+    assert.deepEqual(types, ["pid", "ipc", "uts", "mount"]);
+    assert.throws(() => renderOciSpec({ ...input, hostNetwork: true }), /cannot be combined/);
+  });
+
   it("rejects relative paths and limits that are not positive", () => {
     assert.throws(() => renderOciSpec({ ...input, rootfs: "rootfs" }), /rootfs must be an absolute path/);
     assert.throws(

@@ -47,6 +47,12 @@ export interface OciSpecInput {
   hostname?: string;
   /** A network namespace to join (e.g. `/var/run/netns/app-1`); default a fresh, empty one. */
   netnsPath?: string;
+  /**
+   * Default false. True leaves out the network namespace, so that under `runsc --network=host`
+   * the sandbox uses the host's network (with a fresh namespace it would have no route at all).
+   * Cannot be combined with `netnsPath`.
+   */
+  hostNetwork?: boolean;
   /** The cgroup the sandbox is placed in; runsc creates it and applies the limits. */
   cgroupsPath: string;
   /** Default 0 (root inside the sandbox, which is not root on the host). */
@@ -123,7 +129,7 @@ export function renderOciSpec(input: OciSpecInput): OciSpec {
     hostname: input.hostname ?? "sandbox",
     mounts: renderMounts(input),
     linux: {
-      namespaces: renderNamespaces(input.netnsPath),
+      namespaces: renderNamespaces(input),
       cgroupsPath: input.cgroupsPath,
       resources: {
         memory: { limit: memory, swap: memory },
@@ -158,6 +164,9 @@ function checkInput(input: OciSpecInput): void {
     if (!(value > 0)) throw new Error(`renderOciSpec: ${field} must be positive, got ${value}`);
   }
   if (input.args.length === 0) throw new Error("renderOciSpec: args must not be empty");
+  if (input.hostNetwork && input.netnsPath !== undefined) {
+    throw new Error("renderOciSpec: hostNetwork and netnsPath cannot be combined");
+  }
 }
 
 function renderEnv(env: Readonly<Record<string, string>>): string[] {
@@ -197,7 +206,10 @@ function renderMounts(input: OciSpecInput): OciMount[] {
   return [...standard, ...tmpfs, ...binds];
 }
 
-function renderNamespaces(netnsPath: string | undefined): OciSpec["linux"]["namespaces"] {
-  const network = netnsPath === undefined ? { type: "network" } : { type: "network", path: netnsPath };
-  return [{ type: "pid" }, network, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
+function renderNamespaces(input: OciSpecInput): OciSpec["linux"]["namespaces"] {
+  const path = input.netnsPath;
+  const network = input.hostNetwork
+    ? []
+    : [path === undefined ? { type: "network" } : { type: "network", path }];
+  return [{ type: "pid" }, ...network, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
 }
