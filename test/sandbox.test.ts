@@ -20,6 +20,7 @@ import {
   type SandboxResult,
   startSandbox,
 } from "../src/runtime/local/sandbox.js";
+import { waitFor } from "./helpers/wait-for.js";
 
 const APPLETS = [
   "sh",
@@ -222,6 +223,32 @@ describe("gVisor sandbox (runsc)", { timeout: 60_000 }, () => {
     });
     const result = await handle.delete();
     assert.deepEqual([result.exitCode, result.oomKilled, result.timedOut], [137, false, false]);
+    assertNothingLeft(id);
+  });
+
+  it("passes kill(SIGTERM) to the process, which may exit cleanly", async () => {
+    const id = nextId();
+    let stdout = "";
+    const script = "trap 'echo bye; exit 0' TERM; echo ready; sleep 100 & wait";
+    const handle = await startSandbox({
+      stateRoot: stateRoot(),
+      bundleDir: join(work, "bundles", id),
+      id,
+      spec: spec(script, {}, id),
+      timeoutMs: 15_000,
+      onOutput: (_stream, chunk) => {
+        stdout += chunk.toString();
+      },
+    });
+    try {
+      await waitFor(() => stdout.includes("ready"), 5000, "the trap to be set");
+      await handle.kill("SIGTERM");
+      const result = await handle.wait();
+      assert.deepEqual([result.exitCode, result.oomKilled, result.timedOut], [0, false, false]);
+      assert.match(stdout, /bye/);
+    } finally {
+      await handle.delete();
+    }
     assertNothingLeft(id);
   });
 
