@@ -5,7 +5,7 @@
 import { basename, resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { stringify } from "yaml";
-import type { AppJson, Client } from "../api/index.js";
+import type { AppJson, Client, DeploymentJson } from "../api/index.js";
 import { directoryTree, proposeSpec } from "../detect/index.js";
 import { isErrorCode } from "../resources/index.js";
 import { type AppSpec, createSpecValidator, formatIssue } from "../spec/index.js";
@@ -45,6 +45,10 @@ async function readSpec(io: CliIo, path: string | undefined): Promise<AppSpec | 
     return 1;
   }
   return result.spec;
+}
+
+function showDeployment(io: CliIo, ctx: VerbContext, deployment: DeploymentJson): void {
+  printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
 }
 
 async function maybeWait(io: CliIo, ctx: VerbContext, app: string, id: string | undefined): Promise<number> {
@@ -202,7 +206,7 @@ const verbs: Record<string, Verb> = {
       const app = ctx.args[0] as string;
       const body = { force_build: ctx.values["force-rebuild"] === true };
       const { deployment } = await (await ctx.client()).createDeployment({ params: { app }, body });
-      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      showDeployment(io, ctx, deployment);
       return maybeWait(io, ctx, app, deployment.id);
     },
   },
@@ -224,7 +228,7 @@ const verbs: Record<string, Verb> = {
     run: async (io, ctx) => {
       const [app, id] = ctx.args as [string, string];
       const { deployment } = await (await ctx.client()).getDeployment({ params: { app, deployment: id } });
-      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      showDeployment(io, ctx, deployment);
       return 0;
     },
   },
@@ -234,7 +238,7 @@ const verbs: Record<string, Verb> = {
     run: async (io, ctx) => {
       const [app, id] = ctx.args as [string, string];
       const { deployment } = await (await ctx.client()).cancelDeployment({ params: { app, deployment: id } });
-      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      showDeployment(io, ctx, deployment);
       return 0;
     },
   },
@@ -250,7 +254,7 @@ const verbs: Record<string, Verb> = {
         params: { app },
         body: { deployment_id: id },
       });
-      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      showDeployment(io, ctx, deployment);
       return maybeWait(io, ctx, app, deployment.id);
     },
   },
@@ -263,7 +267,7 @@ const verbs: Record<string, Verb> = {
       const list = ctx.values.components;
       const body = typeof list === "string" ? { components: list.split(",").filter((c) => c !== "") } : {};
       const { deployment } = await (await ctx.client()).restartApp({ params: { app }, body });
-      printAs(io, ctx.format, deployment, () => printDeployments(io, [deployment]));
+      showDeployment(io, ctx, deployment);
       return maybeWait(io, ctx, app, deployment.id);
     },
   },
