@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-apt_packages=(ca-certificates curl git build-essential python3)
+# debootstrap (and zstd for the stack cache) are for `slipway stack build`; the stack is not built here.
+apt_packages=(ca-certificates curl git build-essential python3 debootstrap zstd)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
