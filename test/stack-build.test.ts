@@ -16,6 +16,7 @@ import {
   listStacks,
   type RunCommand,
 } from "../src/build/index.js";
+import { repoRoot } from "./helpers/repo-root.js";
 
 const CACHE = "/var/cache/slipway/stacks";
 const ENV = {
@@ -30,6 +31,7 @@ const log = (line: string) => {
 };
 
 let root = "";
+let cacheDir = "";
 let first: BuildStackResult | undefined;
 
 /** Mount points at or below `dir`, deepest first. */
@@ -48,7 +50,8 @@ before(
     root = await mkdtemp(join(tmpdir(), "slipway-stack-"));
     await chmod(root, 0o755); // so the non-root probe below is refused by the stack's own modes
     try {
-      first = await buildStack({ root, run, log, ...(existsSync(CACHE) ? { cacheDir: CACHE } : {}) });
+      cacheDir = existsSync(CACHE) ? CACHE : join(root, "cache");
+      first = await buildStack({ root: join(root, "a"), run, log, cacheDir });
     } catch (err) {
       throw new Error(`buildStack failed; its log:\n${lines.join("\n")}`, { cause: err });
     }
@@ -73,7 +76,7 @@ it("buildStack leaves a published stack with node 18, python 3.11 and go 1.19, a
   assert.ok(first.info.size_bytes > 100_000_000, `size ${first.info.size_bytes}`);
   assert.deepEqual(await mountsUnder(root), []);
   assert.equal(existsSync(`${first.dir}.tmp`), false);
-  const listed = await listStacks(root);
+  const listed = await listStacks(join(root, "a"));
   assert.deepEqual(
     listed.stacks.map((s) => s.name),
     [first.info.name],
@@ -101,7 +104,7 @@ it("a second buildStack reuses the stack without rebuilding", async () => {
     commands.push(command);
     return run(command, args, options);
   };
-  const again = await buildStack({ root, run: recording, log });
+  const again = await buildStack({ root: join(root, "a"), run: recording, log });
   assert.equal(again.source, "existing");
   assert.equal(again.info.name, first.info.name);
   assert.equal(again.info.created_at, first.info.created_at);
@@ -126,4 +129,35 @@ it("the stack is not writable by a non-root user", async () => {
   );
   assert.notEqual(probe.code, 0, "nobody could write into the stack's /tmp");
   assert.match(probe.output, /Permission denied/);
+});
+
+it("a stack restored from the cache tarball is the same stack, and runs", { timeout: 300_000 }, async () => {
+  assert.ok(first);
+  assert.ok(
+    existsSync(join(cacheDir, `${first.info.name}.tar.zst`)),
+    "the build wrote (or came from) a tarball",
+  );
+  const restored = await buildStack({ root: join(root, "b"), run, log, cacheDir });
+  assert.equal(restored.source, "cache");
+  assert.deepEqual(restored.info, first.info);
+  const node = await run("chroot", [restored.rootfs, "node", "-e", "console.log(1+1)"], { env: ENV });
+  assert.equal(node.output.trim(), "2", node.output);
+  assert.equal((await stat(join(restored.rootfs, "tmp"))).mode & 0o7777, 0o1555);
+});
+
+it("the slipway binary lists the stack and reuses it on stack build", async () => {
+  assert.ok(first);
+  const bin = join(repoRoot(), "bin/slipway.js");
+  const built = await run(process.execPath, [bin, "stack", "build", "--root", join(root, "a")], { env: ENV });
+  assert.equal(built.code, 0, built.output);
+  assert.match(built.output, new RegExp(`${first.info.name} ${first.dir} \\(node v18`));
+  const listed = await run(
+    process.execPath,
+    [bin, "stack", "list", "--root", join(root, "a"), "-o", "json"],
+    {
+      env: ENV,
+    },
+  );
+  assert.equal(listed.code, 0, listed.output);
+  assert.deepEqual(JSON.parse(listed.output), [first.info]);
 });
