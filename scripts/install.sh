@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*" >&2; }
 
-# runsc: gVisor sandboxes for builds and instances; busybox-static: the sandbox tests' root file system.
-apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static)
+# runsc: gVisor sandboxes for builds and instances; busybox-static: the sandbox tests' root file
+# system; debootstrap (and zstd for the stack cache) are for `slipway stack build`, which is not run here.
+apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

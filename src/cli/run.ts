@@ -9,6 +9,7 @@ import { APPS_USAGE, appsCommand } from "./apps-commands.js";
 import { authInit, authList, authSwitch } from "./auth-commands.js";
 import { type CliIo, UsageError } from "./io.js";
 import { specNormalize, specValidate } from "./spec-commands.js";
+import { STACK_USAGE, stackBuild, stackList } from "./stack-commands.js";
 import { tokenCreate } from "./token-commands.js";
 
 const HELP = `slipway: a self-hostable platform-as-a-service for DigitalOcean-compatible app specs
@@ -28,6 +29,7 @@ ${APPS_USAGE.map((u) => `  ${u}`).join("\n")}
   slipway auth init --url URL (--token T | --token-file F) [--context NAME]
       Check a token against a server and save it as the current context.
   slipway auth switch NAME | slipway auth list
+${STACK_USAGE.map((u) => `  ${u}`).join("\n")}
   slipway help
 
 The server and token come from SLIPWAY_URL and SLIPWAY_TOKEN when set, else from the current
@@ -43,6 +45,8 @@ const COMMANDS: Record<string, Command> = {
   "token create": tokenCreate,
   "spec validate": specValidate,
   "spec normalize": specNormalize,
+  "stack build": stackBuild,
+  "stack list": stackList,
   "spec schema": async (io) => {
     io.stdout(`${JSON.stringify(appSpecJsonSchema(), null, 2)}\n`);
     return 0;
