@@ -41,7 +41,11 @@ export function deploymentJson(d: Deployment): DeploymentJson {
     progress: status.progress,
     spec: d.spec.appSpec,
     created_at: d.metadata.creationTimestamp,
-    updated_at: status.phaseLastUpdatedAt,
+    // The phase time of a new deployment is taken just before the store stamps its creation.
+    updated_at:
+      status.phaseLastUpdatedAt > d.metadata.creationTimestamp
+        ? status.phaseLastUpdatedAt
+        : d.metadata.creationTimestamp,
     phase_last_updated_at: status.phaseLastUpdatedAt,
     ...(d.spec.clonedFrom === undefined ? {} : { cloned_from: d.spec.clonedFrom }),
     ...(d.spec.previousDeployment === undefined ? {} : { previous_deployment_id: d.spec.previousDeployment }),
