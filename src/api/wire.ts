@@ -42,10 +42,7 @@ export function deploymentJson(d: Deployment): DeploymentJson {
     spec: d.spec.appSpec,
     created_at: d.metadata.creationTimestamp,
     // The phase time of a new deployment is taken just before the store stamps its creation.
-    updated_at:
-      status.phaseLastUpdatedAt > d.metadata.creationTimestamp
-        ? status.phaseLastUpdatedAt
-        : d.metadata.creationTimestamp,
+    updated_at: [status.phaseLastUpdatedAt, d.metadata.creationTimestamp].sort()[1] as string,
     phase_last_updated_at: status.phaseLastUpdatedAt,
     ...(d.spec.clonedFrom === undefined ? {} : { cloned_from: d.spec.clonedFrom }),
     ...(d.spec.previousDeployment === undefined ? {} : { previous_deployment_id: d.spec.previousDeployment }),
