@@ -85,6 +85,20 @@ async function proposeFromSource(io: CliIo, ctx: VerbContext): Promise<number> {
   return 0;
 }
 
+/** `slipway apps VERB APP DEPLOYMENT` for the routes that take one deployment and return it. */
+function oneDeploymentVerb(verb: string, route: "getDeployment" | "cancelDeployment"): Verb {
+  return {
+    usage: `slipway apps ${verb} APP DEPLOYMENT`,
+    args: 2,
+    run: async (io, ctx) => {
+      const [app, id] = ctx.args as [string, string];
+      const { deployment } = await (await ctx.client())[route]({ params: { app, deployment: id } });
+      showDeployment(io, ctx, deployment);
+      return 0;
+    },
+  };
+}
+
 const verbs: Record<string, Verb> = {
   list: {
     usage: "slipway apps list",
@@ -222,26 +236,8 @@ const verbs: Record<string, Verb> = {
       return 0;
     },
   },
-  "get-deployment": {
-    usage: "slipway apps get-deployment APP DEPLOYMENT",
-    args: 2,
-    run: async (io, ctx) => {
-      const [app, id] = ctx.args as [string, string];
-      const { deployment } = await (await ctx.client()).getDeployment({ params: { app, deployment: id } });
-      showDeployment(io, ctx, deployment);
-      return 0;
-    },
-  },
-  "cancel-deployment": {
-    usage: "slipway apps cancel-deployment APP DEPLOYMENT",
-    args: 2,
-    run: async (io, ctx) => {
-      const [app, id] = ctx.args as [string, string];
-      const { deployment } = await (await ctx.client()).cancelDeployment({ params: { app, deployment: id } });
-      showDeployment(io, ctx, deployment);
-      return 0;
-    },
-  },
+  "get-deployment": oneDeploymentVerb("get-deployment", "getDeployment"),
+  "cancel-deployment": oneDeploymentVerb("cancel-deployment", "cancelDeployment"),
   rollback: {
     usage: "slipway apps rollback APP --deployment ID [--wait]",
     args: 1,
