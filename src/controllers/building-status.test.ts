@@ -63,6 +63,14 @@ describe("buildingStatus", () => {
     assert.equal(status.artifacts, undefined);
   });
 
+  it("goes straight to PENDING_DEPLOY with no artifacts when nothing needs building", () => {
+    const d = deployment();
+    const status = buildingStatus(d, [], 0, NOW);
+    assert.equal(status.phase, "PENDING_DEPLOY");
+    assert.deepEqual(status.artifacts, {});
+    assert.equal(status.conditions?.find((c) => c.type === "Progressing")?.reason, "RuntimeNotAvailable");
+  });
+
   it("is a fixed point: applied to its own result at a later time it changes nothing", () => {
     const d = deployment();
     const list = builds(
