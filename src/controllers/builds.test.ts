@@ -13,10 +13,13 @@ import type { App } from "../resources/app.js";
 import type { Build } from "../resources/build.js";
 import type { Deployment } from "../resources/deployment.js";
 import { API_VERSION, type NewResource } from "../resources/meta.js";
+import { newBuilds } from "../resources/new-build.js";
+import { newDeployment } from "../resources/new-deployment.js";
 import type { Store } from "../store/store.js";
+import { createBuildController } from "./build-controller.js";
 import type { Builder, BuildRequest, BuildResult } from "./builder.js";
 import { BUILDER_NOT_AVAILABLE } from "./deployment-controller.js";
-import type { Manager } from "./runtime/manager.js";
+import { createManager, type Manager } from "./runtime/manager.js";
 import { createSlipwayManager } from "./slipway-manager.js";
 
 const NS = "acme";
@@ -287,6 +290,47 @@ describe("Deployment and Build controllers with a builder", () => {
     assert.equal((await buildsOf(store)).length, 2);
     assert.equal(builder.callsOf(queue).length, 1, "a SUCCEEDED build is not run again");
     assert.equal(d.status?.artifacts?.web, "sha256:web");
+  });
+});
+
+describe("Build controller", () => {
+  it("never starts a second call for a Build while one is in flight, whatever events arrive", async () => {
+    const temp = await tempStore();
+    const store = temp.open();
+    const builder = new RecordingBuilder();
+    builder.plan("web", { kind: "block" });
+    const controller = createBuildController({ store, builder });
+    const manager = createManager({ store, controllers: [controller] });
+    try {
+      await manager.start();
+      const app = await store.create<App>(twoComponentApp());
+      const d = newDeployment(app, {
+        name: "shop-1",
+        cause: "x",
+        causeDetails: { type: "MANUAL" },
+        now: new Date(),
+      });
+      const deployment = await store.create<Deployment>(d);
+      const [web] = newBuilds(deployment);
+      assert.ok(web !== undefined);
+      const key = { namespace: NS, name: web.metadata.name };
+      await store.create<Build>(web);
+      await waitFor(() => builder.calls.length === 1, 5000, "the build to start");
+      for (let i = 0; i < 5; i++) {
+        const before = controller.stats().reconciles;
+        const current = await store.get<Build>("Build", key);
+        await store.update<Build>({
+          ...current,
+          metadata: { ...current.metadata, labels: { touch: String(i) } },
+        });
+        await waitFor(() => controller.stats().reconciles > before && controller.idle(), 5000, "a reconcile");
+      }
+      assert.equal(builder.calls.length, 1);
+      assert.equal((await store.get<Build>("Build", key)).status?.attempts, 1);
+    } finally {
+      await manager.stop();
+      await temp.cleanup();
+    }
   });
 });
 
