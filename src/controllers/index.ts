@@ -5,6 +5,14 @@
  */
 export { type AppControllerOptions, createAppController } from "./app-controller.js";
 export { appStatus, DEPLOYMENT_CREATED, deploymentOfGeneration, newestFirst } from "./app-status.js";
+export {
+  BUILD_SUCCEEDED,
+  type BuildControllerOptions,
+  createBuildController,
+  finishedStatus,
+} from "./build-controller.js";
+export type { Builder, BuildRequest, BuildResult } from "./builder.js";
+export { buildingStatus, PROGRESSING, RUNTIME_NOT_AVAILABLE } from "./building-status.js";
 export { setCondition } from "./conditions.js";
 export {
   BUILDER_NOT_AVAILABLE,

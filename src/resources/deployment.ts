@@ -95,6 +95,8 @@ export interface DeploymentResourceStatus {
   progress: Progress;
   observedGeneration?: number;
   conditions?: Condition[];
+  /** The artifact of each built component (component name to artifact id), once all builds succeeded. */
+  artifacts?: Record<string, string>;
 }
 
 /** A Deployment resource. */
@@ -107,4 +109,6 @@ export const DEPLOYMENT_KIND = "Deployment" as const;
 export const LABELS = {
   app: "slipway.dev/app",
   appGeneration: "slipway.dev/app-generation",
+  /** On Builds: the Deployment they build for. */
+  deployment: "slipway.dev/deployment",
 } as const;

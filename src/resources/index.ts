@@ -1,5 +1,18 @@
 export { APP_KIND, type App, type AppResourceSpec, type AppResourceStatus } from "./app.js";
 export {
+  BUILD_KIND,
+  BUILD_PHASES,
+  BUILT_COMPONENT_LISTS,
+  type Build,
+  type BuildFields,
+  type BuildPhase,
+  type BuildResourceSpec,
+  type BuildResourceStatus,
+  type BuildSource,
+  type BuiltComponentKind,
+  TERMINAL_BUILD_PHASES,
+} from "./build.js";
+export {
   type CauseDetails,
   type CauseType,
   DEPLOYMENT_KIND,
@@ -24,4 +37,5 @@ export {
   type OwnerReference,
   type Resource,
 } from "./meta.js";
+export { buildName, newBuilds } from "./new-build.js";
 export { countSteps, initialProgress, type NewDeploymentOptions, newDeployment } from "./new-deployment.js";
