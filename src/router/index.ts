@@ -1,4 +1,16 @@
 export {
+  durationSeconds,
+  EXACT_MAP,
+  type HaproxyConfig,
+  type HaproxyConfigOptions,
+  mapKey,
+  mapValue,
+  PREFIX_MAP,
+  renderHaproxyConfig,
+  slotName,
+  spareBackendName,
+} from "./haproxy-config.js";
+export {
   type BackendSpec,
   backendName,
   type CorsPolicy,
