@@ -23,3 +23,11 @@ export {
   type RouteTableOptions,
   routeTable,
 } from "./route-table.js";
+export {
+  createRuntimeApi,
+  parseServersState,
+  type RuntimeApi,
+  type RuntimeApiOptions,
+  type ServerState,
+  sendCommand,
+} from "./runtime-api.js";
