@@ -89,6 +89,8 @@ const appB: AppSpec = {
         cors: { allow_origins: [{ exact: "https://app.example.com" }], allow_methods: ["GET", "PUT"] },
       },
       { match: { path: { prefix: "/old" } }, redirect: { uri: "/new", authority: "a.localhost" } },
+      { match: { path: { prefix: "/v2" } }, component: { name: "api", rewrite: "/v1/" } },
+      { match: { path: { exact: "/moved" } }, redirect: { scheme: "http", port: 8443, redirect_code: 308 } },
     ],
   },
 };
@@ -188,10 +190,22 @@ describe("router on a real HAProxy", { timeout: 60_000 }, () => {
     assert.equal(reply.headers.location, "https://a.localhost/new");
   });
 
-  it("answers an unknown host with HAProxy's own 404", async () => {
+  it("replaces the matched prefix with rewrite, without a double slash", async () => {
+    assert.match((await httpGet(port, "b.localhost", "/v2/list")).body, /^b[12] \/v1\/list$/);
+    assert.match((await httpGet(port, "b.localhost", "/v2")).body, /^b[12] \/v1\/$/);
+  });
+
+  it("keeps the request's host and URI in a redirect that names neither", async () => {
+    const reply = await httpGet(port, "b.localhost", "/moved?x=1");
+    assert.equal(reply.status, 308);
+    assert.equal(reply.headers.location, "http://b.localhost:8443/moved?x=1");
+  });
+
+  it("answers an unknown host, and a path no rule matches, with HAProxy's own 404", async () => {
     const reply = await httpGet(port, "nobody.localhost", "/");
     assert.equal(reply.status, 404);
     assert.equal(reply.body, "No app is routed here.\n");
+    assert.equal((await httpGet(port, "b.localhost", "/elsewhere")).status, 404);
   });
 
   it("answers a CORS preflight for an allowed origin with 204, and not for another origin", async () => {
