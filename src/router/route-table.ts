@@ -103,10 +103,9 @@ export function routeTable(apps: readonly RoutedApp[], options: RouteTableOption
       return false;
     });
     for (const h of appHosts) hosts.set(h, []);
-    for (const rule of rulesOf(app, appHosts, issues)) {
-      hosts.get(rule.match.host)?.push(rule);
-      if (rule.action.kind === "backend") addBackend(backends, app, rule.action.backend);
-    }
+    const rules = rulesOf(app, appHosts, issues);
+    for (const rule of rules) hosts.get(rule.match.host)?.push(rule);
+    for (const backend of backendsOf(app, rules)) backends.set(backend.name, backend);
   }
   return {
     hosts: [...hosts.entries()]
@@ -263,16 +262,15 @@ function portOf(spec: AppSpec, component: string): number | undefined {
   return spec.static_sites?.some((s) => s.name === component) ? STATIC_SITE_PORT : undefined;
 }
 
-function addBackend(backends: Map<string, BackendSpec>, app: RoutedApp, name: string): void {
-  if (backends.has(name)) return;
-  const component = name.slice(app.name.length + 2);
-  const service = app.spec.services?.find((s) => s.name === component);
-  const healthPath = service?.health_check?.http_path;
-  backends.set(name, {
-    name,
-    app: app.name,
-    component,
-    port: portOf(app.spec, component) ?? STATIC_SITE_PORT,
-    ...(healthPath ? { healthPath } : {}),
+/** The backends of the app's components that some rule sends traffic to. */
+function backendsOf(app: RoutedApp, rules: readonly RouteRule[]): BackendSpec[] {
+  const used = new Set(rules.flatMap((r) => (r.action.kind === "backend" ? [r.action.backend] : [])));
+  const components = [...(app.spec.services ?? []), ...(app.spec.static_sites ?? [])];
+  return components.flatMap((c) => {
+    const name = backendName(app.name, c.name);
+    const port = portOf(app.spec, c.name);
+    if (!used.has(name) || port === undefined) return [];
+    const healthPath = "health_check" in c ? c.health_check?.http_path : undefined;
+    return [{ name, app: app.name, component: c.name, port, ...(healthPath ? { healthPath } : {}) }];
   });
 }
