@@ -8,7 +8,10 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 # runsc: gVisor sandboxes for builds and instances; busybox-static: the sandbox tests' root file
 # system; debootstrap (and zstd for the stack cache) are for `slipway stack build`, which is not run here.
-apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd)
+# haproxy: the data plane. Debian's package also enables a system service on port 80 with
+# /run/haproxy/admin.sock; Slipway and its tests never use either: they run their own haproxy
+# process with their own config, loopback ports and socket, so that service may run or not.
+apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd haproxy)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

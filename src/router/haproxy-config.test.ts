@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type AppSpec, normalize } from "../spec/index.js";
+import { durationSeconds, EXACT_MAP, mapValue, PREFIX_MAP, renderHaproxyConfig } from "./haproxy-config.js";
+import { routeTable } from "./route-table.js";
+
+// Tests run from dist/; the reviewed snapshots live beside the source.
+function snapshot(name: string): string {
+  return fileURLToPath(new URL(`../../../src/router/__snapshots__/${name}.snap`, import.meta.url));
+}
+
+function assertSnapshot(name: string, rendered: string): void {
+  const file = snapshot(name);
+  if (process.env.UPDATE_SNAPSHOTS === "1") writeFileSync(file, rendered);
+  assert.ok(existsSync(file), `no snapshot at ${file}; run with UPDATE_SNAPSHOTS=1 and review it`);
+  assert.equal(rendered, readFileSync(file, "utf8"));
+}
+
+const shop: AppSpec = {
+  name: "shop",
+  domains: [{ domain: "shop.example.com" }],
+  services: [
+    { name: "api", http_port: 3000, health_check: { http_path: "/healthz" } },
+    { name: "web", http_port: 8080 },
+  ],
+  ingress: {
+    rules: [
+      {
+        match: { path: { prefix: "/api" } },
+        component: { name: "api" },
+        cors: {
+          allow_origins: [
+            { exact: "https://app.example.com" },
+            { prefix: "https://dev." },
+            { regex: "^https://.*$" },
+          ],
+          allow_methods: ["GET", "PUT"],
+          allow_headers: ["X-Token"],
+          expose_headers: ["X-Request-Id"],
+          max_age: "1h30m",
+          allow_credentials: true,
+        },
+      },
+      { match: { path: { prefix: "/v2" } }, component: { name: "api", rewrite: "/v1/" } },
+      { match: { path: { exact: "/old" } }, redirect: { uri: "/new", redirect_code: 301 } },
+      { match: { path: { prefix: "/" } }, component: { name: "web" } },
+    ],
+  },
+};
+const blog: AppSpec = { name: "blog", static_sites: [{ name: "site" }] };
+
+const rendered = renderHaproxyConfig(
+  routeTable([
+    { name: "shop", spec: normalize(shop) },
+    { name: "blog", spec: normalize(blog) },
+  ]),
+  {
+    httpPort: 8000,
+    statsSocket: "/run/slipway/haproxy.sock",
+    mapDir: "/var/lib/slipway/router",
+    spareBackends: 1,
+  },
+);
+
+describe("renderHaproxyConfig", () => {
+  it("renders the snapshotted configuration", () => {
+    assertSnapshot("haproxy.cfg", rendered.config);
+  });
+
+  it("renders the snapshotted map files", () => {
+    assert.deepEqual(Object.keys(rendered.maps), [EXACT_MAP, PREFIX_MAP]);
+    assertSnapshot("exact.map", rendered.maps[EXACT_MAP] ?? "");
+    assertSnapshot("prefix.map", rendered.maps[PREFIX_MAP] ?? "");
+  });
+
+  it("checks health over HTTP only for backends whose spec has an http_path", () => {
+    const backends = rendered.config.split("\nbackend ").slice(1);
+    const checked = backends.filter((b) => b.includes("option httpchk")).map((b) => b.split("\n")[0]);
+    assert.deepEqual(checked, ["shop__api"]);
+    assert.match(
+      rendered.config,
+      /option httpchk GET \/healthz\n {2}server-template s 1-10 127\.0\.0\.1:3000 disabled check\n/,
+    );
+  });
+
+  it("leaves regex CORS origins out (HAProxy regexes are not RE2)", () => {
+    assert.doesNotMatch(rendered.config, /\^https/);
+    assert.match(rendered.config, /acl cors_c0 var\(txn\.origin\) -m beg https:\/\/dev\./);
+  });
+});
+
+describe("mapValue", () => {
+  it("encodes backend and redirect actions as |-separated fields", () => {
+    assert.equal(
+      mapValue({ kind: "backend", backend: "a__web", stripPrefix: "/api", rewrite: "/v1/" }, "c1"),
+      "B|c1|a__web|4|/v1/",
+    );
+    assert.equal(mapValue({ kind: "redirect", code: 302, scheme: "https" }), "R||302|https|||");
+    assert.equal(
+      mapValue({ kind: "redirect", code: 308, scheme: "http", authority: "e.com", port: 81, uri: "/x" }),
+      "R||308|http|e.com|:81|/x",
+    );
+  });
+});
+
+describe("durationSeconds", () => {
+  it("reads Go durations and rejects anything else", () => {
+    assert.equal(durationSeconds("5h30m"), 19800);
+    assert.equal(durationSeconds("90s"), 90);
+    assert.equal(durationSeconds("1.5h"), 5400);
+    assert.equal(durationSeconds("soon"), undefined);
+    assert.equal(durationSeconds("5x"), undefined);
+  });
+});

@@ -1,0 +1,299 @@
+/**
+ * Renders a route table as an HAProxy 2.6 configuration plus map files. Routing is data: the
+ * frontend looks `<host><path>` up in two maps (exact, then longest prefix) and every rule's
+ * behaviour (backend, prefix strip, rewrite, redirect, CORS policy id) is encoded in the map
+ * value, so hosts and paths come and go with `add map` / `del map` on the runtime API, and
+ * instances with `set server` on pre-declared `server-template` slots — no reload.
+ */
+import type { CorsPolicy, RouteAction, RouteRule, RouteTable } from "./route-table.js";
+
+/** Options of {@link renderHaproxyConfig}. */
+export interface HaproxyConfigOptions {
+  /** The port the frontend listens on. */
+  httpPort: number;
+  /** The admin-level runtime API socket (a UNIX socket path). */
+  statsSocket: string;
+  /** The directory the map files are written to (absolute; the config names them there). */
+  mapDir: string;
+  /** Address the frontend binds. Default `127.0.0.1`. */
+  bindAddress?: string;
+  /** Server slots per backend. Default 10. */
+  slots?: number;
+  /** Empty backends (`spare__0`, ...) that apps added at run time are placed on. Default 4. */
+  spareBackends?: number;
+}
+
+/** The rendered configuration and the map files (file name -> contents) it reads from `mapDir`. */
+export interface HaproxyConfig {
+  config: string;
+  maps: Record<string, string>;
+}
+
+/** The map file looked up with the exact `<host><path>`. */
+export const EXACT_MAP = "exact.map";
+/** The map file looked up with `map_beg`: entries in evaluation order (longest prefix first). */
+export const PREFIX_MAP = "prefix.map";
+
+/** The name of the i-th spare backend. */
+export function spareBackendName(i: number): string {
+  return `spare__${i}`;
+}
+
+/** The name of a server slot (1-based), as `server-template s 1-N` names them. */
+export function slotName(slot: number): string {
+  return `s${slot}`;
+}
+
+/**
+ * Renders `table`. Pure: the same table and options give the same text. CORS policies get ids
+ * `c0`, `c1`, ... in order of first use; a preflight (OPTIONS with Access-Control-Request-Method)
+ * whose Origin matches an exact or prefix origin is answered 204 by HAProxy; regex origins are
+ * not rendered yet (ADR 0009). Unknown hosts and paths get a plain 404 from HAProxy.
+ */
+export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOptions): HaproxyConfig {
+  const policies = corsPolicies(table);
+  const exact: string[] = [];
+  const prefix: string[] = [];
+  for (const rule of table.hosts.flatMap((h) => h.rules)) {
+    const line = `${mapKey(rule)} ${mapValue(rule.action, policies.idOf(rule.cors))}`;
+    (rule.match.path.kind === "exact" ? exact : prefix).push(line);
+  }
+  const config = [
+    ...globalSection(options),
+    ...frontendSection(options, policies.lines),
+    ...table.backends.flatMap((b) => backendSection(b.name, b.port, b.healthPath, options)),
+    ...Array.from({ length: options.spareBackends ?? 4 }, (_, i) =>
+      backendSection(spareBackendName(i), 8080, undefined, options),
+    ).flat(),
+  ];
+  return {
+    config: `${config.join("\n")}\n`,
+    maps: { [EXACT_MAP]: fileOf(exact), [PREFIX_MAP]: fileOf(prefix) },
+  };
+}
+
+function fileOf(lines: readonly string[]): string {
+  return lines.map((l) => `${l}\n`).join("");
+}
+
+/** The key of a rule in its map: the host followed by the path or prefix. */
+export function mapKey(rule: RouteRule): string {
+  const path = rule.match.path.kind === "exact" ? rule.match.path.exact : rule.match.path.prefix;
+  return `${rule.match.host}${path}`;
+}
+
+/**
+ * The value of a rule in its map, `|`-separated: `B|<cors>|<backend>|<strip length>|<rewrite>` or
+ * `R|<cors>|<code>|<scheme>|<authority>|<:port>|<uri>`; empty fields mean "none" / "the request's".
+ */
+export function mapValue(action: RouteAction, corsId = ""): string {
+  switch (action.kind) {
+    case "backend":
+      return [
+        "B",
+        corsId,
+        action.backend,
+        String(action.stripPrefix?.length ?? 0),
+        action.rewrite ?? "",
+      ].join("|");
+    case "redirect": {
+      const port = action.port === undefined ? "" : `:${action.port}`;
+      return [
+        "R",
+        corsId,
+        String(action.code),
+        action.scheme,
+        action.authority ?? "",
+        port,
+        action.uri ?? "",
+      ].join("|");
+    }
+    default: {
+      const never: never = action;
+      throw new Error(`unknown action ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function globalSection(o: HaproxyConfigOptions): string[] {
+  return [
+    "# Rendered by Slipway (src/router/haproxy-config.ts); routing lives in the map files.",
+    "global",
+    `  stats socket ${o.statsSocket} mode 600 level admin`,
+    "  maxconn 4096",
+    "",
+    "defaults",
+    "  mode http",
+    "  option forwardfor",
+    "  timeout connect 5s",
+    "  timeout client 60s",
+    "  timeout server 60s",
+    "  timeout http-request 10s",
+    "",
+  ];
+}
+
+/** Codes `http-request redirect` supports; 300 and 304 are sent with `return` and a Location header. */
+const REDIRECT_CODES = [301, 302, 303, 307, 308] as const;
+const RETURN_CODES = [300, 304] as const;
+const STRIP_BITS = [256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
+const IS_B = "{ var(txn.kind) -m str B }";
+
+function frontendSection(o: HaproxyConfigOptions, corsLines: readonly string[]): string[] {
+  return [
+    "frontend slipway",
+    `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.httpPort}`,
+    "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
+    "  http-request set-var(txn.path) path",
+    "  http-request set-var(txn.key) var(txn.host),concat(,txn.path)",
+    `  http-request set-var(txn.route) var(txn.key),map_str(${o.mapDir}/${EXACT_MAP})`,
+    `  http-request set-var(txn.route) var(txn.key),map_beg(${o.mapDir}/${PREFIX_MAP}) if !{ var(txn.route) -m found }`,
+    '  http-request return status 404 content-type "text/plain; charset=utf-8" string "No app is routed here.\\n" unless { var(txn.route) -m beg B| R| }',
+    "  http-request set-var(txn.kind) var(txn.route),field(1,|)",
+    "  http-request set-var(txn.cors) var(txn.route),field(2,|)",
+    "  http-request set-var(txn.origin) req.hdr(origin)",
+    "  acl preflight method OPTIONS",
+    "  acl preflight_method req.hdr(access-control-request-method) -m found",
+    ...corsLines,
+    ...redirectLines(),
+    ...pathLines(),
+    `  use_backend %[var(txn.route),field(3,|)] if ${IS_B}`,
+    "",
+  ];
+}
+
+function redirectLines(): string[] {
+  const isR = "{ var(txn.kind) -m str R }";
+  return [
+    `  http-request set-var(txn.r_auth) var(txn.route),field(5,|) if ${isR}`,
+    `  http-request set-var(txn.r_auth) var(txn.host) if ${isR} { var(txn.r_auth),length -m int eq 0 }`,
+    `  http-request set-var(txn.r_uri) var(txn.route),field(7,|) if ${isR}`,
+    `  http-request set-var(txn.r_uri) url if ${isR} { var(txn.r_uri),length -m int eq 0 }`,
+    `  http-request set-var(txn.r_loc) var(txn.route),field(4,|),concat(://,txn.r_auth) if ${isR}`,
+    `  http-request set-var(txn.r_port) var(txn.route),field(6,|) if ${isR}`,
+    `  http-request set-var(txn.r_loc) var(txn.r_loc),concat(,txn.r_port),concat(,txn.r_uri) if ${isR}`,
+    ...REDIRECT_CODES.map(
+      (code) =>
+        `  http-request redirect location %[var(txn.r_loc)] code ${code} if ${isR} { var(txn.route),field(3,|) -m str ${code} }`,
+    ),
+    ...RETURN_CODES.map(
+      (code) =>
+        `  http-request return status ${code} hdr Location "%[var(txn.r_loc)]" if ${isR} { var(txn.route),field(3,|) -m str ${code} }`,
+    ),
+  ];
+}
+
+/** Strips N bytes as a sum of powers of two (HAProxy 2.6's `bytes` takes no variable), then rewrites. */
+function pathLines(): string[] {
+  return [
+    `  http-request set-var(txn.strip) var(txn.route),field(4,|) if ${IS_B}`,
+    `  http-request set-var(txn.rw) var(txn.route),field(5,|) if ${IS_B}`,
+    "  http-request set-var(txn.p) var(txn.path)",
+    ...STRIP_BITS.map(
+      (bit) =>
+        `  http-request set-var(txn.p) var(txn.p),bytes(${bit}) if ${IS_B} { var(txn.strip),and(${bit}) -m int gt 0 }`,
+    ),
+    "  acl has_rewrite var(txn.rw),length -m int gt 0",
+    `  http-request set-var(txn.p) var(txn.p),bytes(1) if ${IS_B} has_rewrite { var(txn.rw) -m end / } { var(txn.p) -m beg / }`,
+    `  http-request set-var(txn.p) var(txn.rw),concat(,txn.p) if ${IS_B} has_rewrite`,
+    `  http-request set-var(txn.p) str(/),concat(,txn.p) if ${IS_B} !has_rewrite !{ var(txn.p) -m beg / }`,
+    `  http-request set-path %[var(txn.p)] if ${IS_B} { var(txn.strip) -m int gt 0 }`,
+  ];
+}
+
+function backendSection(
+  name: string,
+  port: number,
+  healthPath: string | undefined,
+  o: HaproxyConfigOptions,
+): string[] {
+  const check = healthPath === undefined ? "" : " check";
+  return [
+    `backend ${name}`,
+    "  balance roundrobin",
+    ...(healthPath === undefined ? [] : [`  option httpchk GET ${healthPath}`]),
+    `  server-template s 1-${o.slots ?? 10} 127.0.0.1:${port} disabled${check}`,
+    "",
+  ];
+}
+
+interface Policies {
+  idOf(cors: CorsPolicy | undefined): string;
+  lines: string[];
+}
+
+function corsPolicies(table: RouteTable): Policies {
+  const ids = new Map<string, string>();
+  const lines: string[] = [];
+  for (const rule of table.hosts.flatMap((h) => h.rules)) {
+    if (rule.cors === undefined) continue;
+    const key = JSON.stringify(rule.cors);
+    if (ids.has(key)) continue;
+    const id = `c${ids.size}`;
+    ids.set(key, id);
+    lines.push(...corsLines(id, rule.cors));
+  }
+  return { idOf: (cors) => (cors === undefined ? "" : (ids.get(JSON.stringify(cors)) ?? "")), lines };
+}
+
+function corsLines(id: string, cors: CorsPolicy): string[] {
+  const origins = (cors.allow_origins ?? []).flatMap((o) => {
+    if ([o.exact, o.prefix].some((t) => t !== undefined && /[\s"\\#]/.test(t))) return [];
+    if (o.exact !== undefined) return [`  acl cors_${id} var(txn.origin) -m str ${o.exact}`];
+    if (o.prefix !== undefined) return [`  acl cors_${id} var(txn.origin) -m beg ${o.prefix}`];
+    return [];
+  });
+  if (origins.length === 0) return [];
+  const when = `if { var(txn.cors) -m str ${id} } cors_${id}`;
+  const common = commonCorsHeaders(cors);
+  const preflight = [...common, ...preflightHeaders(cors)].map(([k, v]) => `hdr ${k} "${v}"`).join(" ");
+  return [
+    ...origins,
+    `  http-request return status 204 ${preflight} ${when} preflight preflight_method`,
+    // Vary is added, not set: the app's own Vary (e.g. Accept-Encoding) must survive.
+    ...[...common, ...exposeHeader(cors)].map(
+      ([k, v]) => `  http-response ${k === "Vary" ? "add" : "set"}-header ${k} "${v}" ${when}`,
+    ),
+  ];
+}
+
+type Header = [string, string];
+
+function commonCorsHeaders(cors: CorsPolicy): Header[] {
+  const out: Header[] = [
+    ["Access-Control-Allow-Origin", "%[var(txn.origin)]"],
+    ["Vary", "Origin"],
+  ];
+  if (cors.allow_credentials === true) out.push(["Access-Control-Allow-Credentials", "true"]);
+  return out;
+}
+
+function preflightHeaders(cors: CorsPolicy): Header[] {
+  const out: Header[] = [];
+  if (cors.allow_methods?.length)
+    out.push(["Access-Control-Allow-Methods", quoted(cors.allow_methods.join(", "))]);
+  if (cors.allow_headers?.length)
+    out.push(["Access-Control-Allow-Headers", quoted(cors.allow_headers.join(", "))]);
+  const maxAge = cors.max_age === undefined ? undefined : durationSeconds(cors.max_age);
+  if (maxAge !== undefined) out.push(["Access-Control-Max-Age", String(maxAge)]);
+  return out;
+}
+
+function exposeHeader(cors: CorsPolicy): Header[] {
+  return cors.expose_headers?.length
+    ? [["Access-Control-Expose-Headers", quoted(cors.expose_headers.join(", "))]]
+    : [];
+}
+
+/** Escapes a literal for a double-quoted HAProxy log-format argument. */
+function quoted(text: string): string {
+  return text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/%/g, "%%");
+}
+
+/** Seconds in a Go-style duration (`5h30m`, `90s`, `1.5h`); undefined when it is not one. */
+export function durationSeconds(text: string): number | undefined {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) return undefined;
+  return Math.floor(parts.reduce((sum, p) => sum + Number(p[1]) * (units[p[2] ?? "s"] ?? 0), 0));
+}
