@@ -155,6 +155,23 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
     assert.deepEqual(await readdir(join(work, "work")), [], "no workspace left");
   });
 
+  it("stops a build at its wall-time limit and says so", async () => {
+    const lines: string[] = [];
+    const slow = { ...options("node-express", lines, { build_command: "echo started; sleep 60" }) };
+    slow.limits = { ...slow.limits, timeoutMs: 8_000 };
+    const started = performance.now();
+    const err = await runBuild(slow).then(
+      () => assert.fail("the build succeeded"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof BuildError, String(err));
+    assert.deepEqual([err.phase, err.timedOut], ["build", true]);
+    assert.match(err.message, /timed out after 8 s/);
+    assert.ok(performance.now() - started < 30_000, "killed well before the command's own end");
+    assert.ok(lines.includes("started"), lines.join("\n"));
+    assert.deepEqual(await readdir(join(work, "work")), [], "no workspace left");
+  });
+
   it("masks a SECRET BUILD_TIME env in the log and keeps it out of metadata.json", async () => {
     const envs: EnvVarSpec[] = [
       { key: "API_TOKEN", value: SECRET, scope: "BUILD_TIME", type: "SECRET" },

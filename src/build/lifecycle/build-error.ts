@@ -52,7 +52,8 @@ export function describeOutcome(
   outcome: { exitCode: number | null; timedOut: boolean; oomKilled: boolean },
   limits: { timeoutMs: number; memoryMiB: number },
 ): string {
-  if (outcome.timedOut) return `timed out after ${Math.round(limits.timeoutMs / 1000)} s (wall-time limit)`;
+  if (outcome.timedOut)
+    return `timed out after ${Math.round(limits.timeoutMs / 1000)} s (the build's wall-time limit)`;
   if (outcome.oomKilled) return `killed for exceeding the memory limit of ${limits.memoryMiB} MiB`;
   return outcome.exitCode === null
     ? "the sandbox ended without an exit code"

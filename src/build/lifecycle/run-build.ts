@@ -244,13 +244,11 @@ async function commandPhase(
     return;
   }
   ctx.log(`${phase}: $ ${command}`);
-  const limits = {
-    ...ctx.options.limits,
-    timeoutMs: Math.max(1, Math.round(ctx.deadline - performance.now())),
-  };
+  // The limit bounds the whole build: each command gets what the ones before it left.
+  const remainingMs = Math.max(1, Math.round(ctx.deadline - performance.now()));
   const out = createLineSplitter(ctx.log);
   const err = createLineSplitter(ctx.log);
-  const request = sandboxRequest(ctx.options, command, where, limits.timeoutMs);
+  const request = sandboxRequest(ctx.options, command, where, remainingMs);
   const outcome = await ctx.options
     .runInSandbox({ ...request, onOutput: (stream, chunk) => (stream === "stdout" ? out : err).push(chunk) })
     .catch((e: unknown) => {
@@ -260,7 +258,7 @@ async function commandPhase(
   out.flush();
   err.flush();
   if (outcome.exitCode === 0 && !outcome.timedOut && !outcome.oomKilled) return;
-  const detail = `${describeOutcome(outcome, limits)} from \`${command}\``;
+  const detail = `${describeOutcome(outcome, ctx.options.limits)} from \`${command}\``;
   ctx.log(`${phase}: failed: ${detail}`);
   throw new BuildError({ phase, ...outcome }, detail, ctx.tail);
 }
