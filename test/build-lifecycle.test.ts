@@ -20,8 +20,8 @@ import {
   type RunInSandbox,
   runBuild,
 } from "../src/build/index.js";
+import { createGvisorBuildSandbox } from "../src/main/build-sandbox.js";
 import type { EnvVarSpec } from "../src/spec/index.js";
-import { gvisorBuildSandbox } from "./helpers/build-sandbox.js";
 import { repoRoot } from "./helpers/repo-root.js";
 
 const STACK_CACHE = "/var/cache/slipway/stacks";
@@ -66,7 +66,7 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
     lines: string[],
     component: RunBuildOptions["component"] = {},
   ): RunBuildOptions {
-    const sandbox = gvisorBuildSandbox(join(work, "sandboxes"));
+    const sandbox = createGvisorBuildSandbox({ workDir: join(work, "sandboxes") });
     const counting: RunInSandbox = (req) => {
       calls++;
       return sandbox(req);
@@ -135,17 +135,18 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
     assert.deepEqual([same.result.reused, same.result.id], [true, first.id]);
   });
 
-  it("fails a build whose build_command exits 3, naming the phase and code, leaving no .tmp", async () => {
+  it("fails a build whose build_command exits 3, naming the phase and code (secrets masked), leaving no .tmp", async () => {
     const lines: string[] = [];
-    const err = await runBuild(
-      options("node-express", lines, { build_command: "echo about to fail; exit 3" }),
-    ).then(
+    const secret: EnvVarSpec = { key: "T", value: "tok-3-secret", scope: "BUILD_TIME", type: "SECRET" };
+    const component = { envs: [secret], build_command: "echo about to fail; exit 3 # tok-3-secret" };
+    const err = await runBuild(options("node-express", lines, component)).then(
       () => assert.fail("the build succeeded"),
       (e: unknown) => e,
     );
     assert.ok(err instanceof BuildError, String(err));
     assert.deepEqual([err.phase, err.exitCode, err.timedOut], ["build", 3, false]);
     assert.match(err.message, /phase build: exit code 3/);
+    assert.ok(!err.message.includes("tok-3-secret") && err.message.includes("# ****"), err.message);
     assert.ok(lines.includes("about to fail"), lines.join("\n"));
     const left = await readdir(join(work, "artifacts"));
     assert.deepEqual(

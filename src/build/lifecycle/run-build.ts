@@ -11,7 +11,7 @@ import type { EnvVarSpec } from "../../spec/index.js";
 import { artifactId, type BuildFieldValues } from "./artifact-id.js";
 import { APP_MOUNT, publishArtifact, readArtifact, type StoredArtifact } from "./artifact-store.js";
 import { type BuildEnv, buildEnvs } from "./build-envs.js";
-import { BuildError, type BuildPhase, describeOutcome } from "./build-error.js";
+import { BuildError, type BuildPhase, describeOutcome, type PhaseFailure } from "./build-error.js";
 import { CACHE_ENV, CACHE_MOUNT, cacheDir, lockfileHash } from "./dependency-cache.js";
 import { createLineSplitter, createMasker } from "./mask-secrets.js";
 import type { BuildMount, RunInSandbox, SandboxRequest } from "./run-in-sandbox.js";
@@ -87,6 +87,8 @@ const CA_ENV = [
 interface Ctx {
   options: RunBuildOptions;
   log: (line: string) => void;
+  /** A BuildError with the log tail and the detail masked (a command line may hold a secret). */
+  fail: (failure: PhaseFailure, detail: string, cause?: unknown) => BuildError;
   tail: string[];
   deadline: number;
 }
@@ -136,7 +138,9 @@ function createContext(options: RunBuildOptions, envs: readonly BuildEnv[]): Ctx
     if (tail.length > LOG_TAIL_LINES) tail.shift();
     options.log(masked);
   };
-  return { options, log, tail, deadline: performance.now() + options.limits.timeoutMs };
+  const fail = (failure: PhaseFailure, detail: string, cause?: unknown) =>
+    new BuildError(failure, mask(detail), [...tail], cause);
+  return { options, log, fail, tail, deadline: performance.now() + options.limits.timeoutMs };
 }
 
 /** Detection on the source tree; the component folder as a host path and relative to the source. */
@@ -149,16 +153,12 @@ function detectPhase(ctx: Ctx): { detection: Detection; dir: string; rel: string
   if (!found.ok) {
     ctx.log(`detect: ${found.error.message}`);
     const failure = { phase: "detect" as const, exitCode: null, timedOut: false, oomKilled: false };
-    throw new BuildError(failure, found.error.message, ctx.tail);
+    throw ctx.fail(failure, found.error.message);
   }
   const d = found.value;
   if (d.group === "dockerfile") {
     const failure = { phase: "detect" as const, exitCode: null, timedOut: false, oomKilled: false };
-    throw new BuildError(
-      failure,
-      "the source has a Dockerfile; Dockerfile builds are not source builds",
-      ctx.tail,
-    );
+    throw ctx.fail(failure, "the source has a Dockerfile; Dockerfile builds are not source builds");
   }
   ctx.log(
     `detect: ${d.group} (${d.language}${d.framework === undefined ? "" : `, ${d.framework}`}); ${d.evidence.join("; ")}`,
@@ -207,7 +207,7 @@ async function restorePhase(ctx: Ctx, input: BuildInput): Promise<string> {
     return dir;
   } catch (err) {
     const failure = { phase: "restore" as const, exitCode: null, timedOut: false, oomKilled: false };
-    throw new BuildError(failure, String(err), ctx.tail, err);
+    throw ctx.fail(failure, String(err), err);
   }
 }
 
@@ -253,14 +253,14 @@ async function commandPhase(
     .runInSandbox({ ...request, onOutput: (stream, chunk) => (stream === "stdout" ? out : err).push(chunk) })
     .catch((e: unknown) => {
       const failure = { phase, exitCode: null, timedOut: false, oomKilled: false };
-      throw new BuildError(failure, `the sandbox could not run: ${String(e)}`, ctx.tail, e);
+      throw ctx.fail(failure, `the sandbox could not run: ${String(e)}`, e);
     });
   out.flush();
   err.flush();
   if (outcome.exitCode === 0 && !outcome.timedOut && !outcome.oomKilled) return;
   const detail = `${describeOutcome(outcome, ctx.options.limits)} from \`${command}\``;
   ctx.log(`${phase}: failed: ${detail}`);
-  throw new BuildError({ phase, ...outcome }, detail, ctx.tail);
+  throw ctx.fail({ phase, ...outcome }, detail);
 }
 
 function sandboxRequest(
@@ -311,6 +311,6 @@ async function exportPhase(ctx: Ctx, input: BuildInput, app: string): Promise<St
     });
   } catch (err) {
     const failure = { phase: "export" as const, exitCode: null, timedOut: false, oomKilled: false };
-    throw new BuildError(failure, String(err), ctx.tail, err);
+    throw ctx.fail(failure, String(err), err);
   }
 }
