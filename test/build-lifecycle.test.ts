@@ -1,7 +1,8 @@
 /**
  * The build lifecycle with real gVisor (runsc) on a real stack, as root: examples/node-express
  * built into an artifact, reused, rebuilt when a BUILD_TIME env changes, a failing build command,
- * a masked SECRET, and examples/python-flask with its dependencies from PyPI. The stack comes from
+ * a masked SECRET, the wall-time limit, examples/python-flask with its dependencies from PyPI and
+ * examples/node-vite-static with vite from npm. The stack comes from
  * /var/cache/slipway/stacks when it is there (seconds), else it is built (about two minutes).
  */
 import assert from "node:assert/strict";
@@ -199,5 +200,17 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
     assert.ok(existsSync(join(result.appDir, ".venv/bin/gunicorn")));
     const caches = await readdir(join(work, "cache", "python"));
     assert.deepEqual(caches, [await lockfileHash(join(repoRoot(), "examples/python-flask"), "python")]);
+  });
+
+  it("builds examples/node-vite-static with vite from npm and exports only its dist folder", async () => {
+    const { result } = await build("node-vite-static");
+    assert.deepEqual(
+      [result.metadata.group, result.metadata.runCommand, result.metadata.httpPort],
+      ["nodejs", undefined, undefined],
+    );
+    const files = await readdir(result.appDir);
+    assert.deepEqual(files.sort(), ["assets", "index.html"]);
+    const npmCache = await readdir(join(work, "cache", "nodejs", "no-lockfile", "npm"));
+    assert.ok(npmCache.length > 0, "npm's cache was filled through /cache");
   });
 });
