@@ -1,4 +1,6 @@
 /**
- * The build domain: stacks, and (later) builders, the artifact store and the build cache.
+ * The build domain: stacks, and the build lifecycle (detect, restore, build, export) with its artifact store and cache.
  */
+
+export * from "./lifecycle/index.js";
 export * from "./stack/index.js";

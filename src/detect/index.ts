@@ -8,6 +8,7 @@ export {
   type DirectoryTreeOptions,
   directoryTree,
   type FileTree,
+  HIDDEN_NAMES,
   MAX_READ_BYTES,
   memoryTree,
   subTree,

@@ -1,0 +1,32 @@
+/**
+ * The build lifecycle for source builds: detect, restore, build in a sandbox, export a
+ * content-addressed artifact. See docs/adr/0008-build-lifecycle.md.
+ */
+export {
+  ARTIFACT_BUILD_FIELDS,
+  type ArtifactInputs,
+  artifactId,
+  type BuildFieldValues,
+} from "./artifact-id.js";
+export {
+  APP_MOUNT,
+  type ArtifactMetadata,
+  publishArtifact,
+  readArtifact,
+  type StoredArtifact,
+  treeSize,
+} from "./artifact-store.js";
+export { type BuildEnv, buildEnvs } from "./build-envs.js";
+export { BuildError, type BuildPhase, describeOutcome, type PhaseFailure } from "./build-error.js";
+export { CACHE_ENV, CACHE_MOUNT, cacheDir, LOCKFILES, lockfileHash } from "./dependency-cache.js";
+export { createLineSplitter, createMasker, type LineSplitter, MASK } from "./mask-secrets.js";
+export {
+  type BuildComponent,
+  type BuildLimits,
+  type BuildResult,
+  CA_MOUNT,
+  type RunBuildOptions,
+  runBuild,
+} from "./run-build.js";
+export type { BuildMount, RunInSandbox, SandboxOutcome, SandboxRequest } from "./run-in-sandbox.js";
+export { sourceDigest } from "./source-digest.js";
