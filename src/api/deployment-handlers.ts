@@ -8,6 +8,7 @@ import {
   type Deployment,
   isErrorCode,
   LABELS,
+  type NewDeploymentOptions,
   newDeployment,
   SlipwayError,
   TERMINAL_PHASES,
@@ -43,6 +44,24 @@ async function findDeployment(deps: ApiDeps, app: App, id: string): Promise<Depl
     if (isErrorCode(err, "not_found") || isErrorCode(err, "invalid_argument")) throw notFound;
     throw err;
   }
+}
+
+/** A new deployment of `app` under a fresh id, which becomes the call's audit target. */
+function nextDeployment(
+  deps: ApiDeps,
+  app: App,
+  setTarget: (target: string) => void,
+  options: Omit<NewDeploymentOptions, "name" | "now">,
+) {
+  const name = deps.randomId();
+  setTarget(`app/${app.metadata.name}/deployment/${name}`);
+  return newDeployment(app, { ...options, name, now: deps.now() });
+}
+
+/** `previousDeployment` for a deployment that follows the app's active one, if any. */
+function afterActive(app: App): { previousDeployment?: string } {
+  const previous = app.status?.activeDeployment;
+  return previous === undefined ? {} : { previousDeployment: previous };
 }
 
 async function create(deps: ApiDeps, object: ReturnType<typeof newDeployment>) {
@@ -86,18 +105,13 @@ const createDeployment: Handler<Routes["createDeployment"]> = async ({
   setTarget,
 }) => {
   const app = await findApp(deps, principal, params.app);
-  const name = deps.randomId();
-  setTarget(`app/${app.metadata.name}/deployment/${name}`);
-  const previous = app.status?.activeDeployment;
   return create(
     deps,
-    newDeployment(app, {
-      name,
+    nextDeployment(deps, app, setTarget, {
       cause: "manual",
       causeDetails: { type: "MANUAL", action: "CREATE_DEPLOYMENT", actor: principal.user },
       forceBuild: body.force_build ?? false,
-      ...(previous === undefined ? {} : { previousDeployment: previous }),
-      now: deps.now(),
+      ...afterActive(app),
     }),
   );
 };
@@ -149,19 +163,14 @@ const rollbackApp: Handler<Routes["rollbackApp"]> = async ({ deps, principal, pa
       { details: [{ path: "deployment_id", message: `deployment is ${phase ?? "UNKNOWN"}` }] },
     );
   }
-  const name = deps.randomId();
-  setTarget(`app/${app.metadata.name}/deployment/${name}`);
-  const previous = app.status?.activeDeployment;
   return create(
     deps,
-    newDeployment(app, {
-      name,
+    nextDeployment(deps, app, setTarget, {
       cause: `rollback to ${target.metadata.name}`,
       causeDetails: { type: "MANUAL_ROLLBACK", action: "ROLLBACK_APP", actor: principal.user },
       appSpec: target.spec.appSpec,
       clonedFrom: target.metadata.name,
-      ...(previous === undefined ? {} : { previousDeployment: previous }),
-      now: deps.now(),
+      ...afterActive(app),
     }),
   );
 };
@@ -193,17 +202,13 @@ const restartApp: Handler<Routes["restartApp"]> = async ({ deps, principal, para
   const first = details[0];
   if (first !== undefined)
     throw new SlipwayError("invalid_argument", `${first.path}: ${first.message}`, { details });
-  const name = deps.randomId();
-  setTarget(`app/${app.metadata.name}/deployment/${name}`);
-  const object = newDeployment(app, {
-    name,
+  const object = nextDeployment(deps, app, setTarget, {
     cause: "restart",
     causeDetails: { type: "MANUAL", action: "RESTART", actor: principal.user },
     appSpec: spec,
     ...(active === undefined
       ? {}
       : { clonedFrom: active.metadata.name, previousDeployment: active.metadata.name }),
-    now: deps.now(),
   });
   if (requested.length > 0) {
     object.metadata.annotations = { [RESTART_COMPONENTS_ANNOTATION]: requested.join(",") };
