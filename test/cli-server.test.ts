@@ -182,6 +182,27 @@ describe("slipway server and the CLI", () => {
     assert.match(res.stderr, new RegExp(`deployment ${id} ended CANCELED`));
   });
 
+  it("apps create --wait follows the deployment the create caused", async () => {
+    const specFile = join(dir, "waited.yaml");
+    writeFileSync(
+      specFile,
+      "name: waited-app\nservices:\n  - name: web\n    git: {repo_clone_url: https://example.com/r.git}\n",
+    );
+    const waiting = slipway(["apps", "create", "--spec", specFile, "--wait", "-o", "json"], env);
+    let id: string | undefined;
+    for (let i = 0; i < 100 && id === undefined; i++) {
+      const listed = await slipway(["apps", "list-deployments", "waited-app", "-o", "json"], env);
+      id = listed.code === 0 ? (JSON.parse(listed.stdout) as { id: string }[])[0]?.id : undefined;
+      if (id === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(id !== undefined, "the App controller created the initial deployment");
+    const cancel = await slipway(["apps", "cancel-deployment", "waited-app", id], env);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    const res = await waiting;
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, new RegExp(`deployment ${id} ended CANCELED`));
+  });
+
   it("prints the app's spec and deletes only with --force", async () => {
     const spec = await slipway(["apps", "spec", "get", "node-express"], env);
     assert.match(spec.stdout, /^name: node-express$/m);

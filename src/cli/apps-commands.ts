@@ -60,9 +60,38 @@ async function maybeWait(io: CliIo, ctx: VerbContext, app: string, id: string | 
   return waitForDeployment(io, await ctx.client(), app, id, timeoutMs === undefined ? {} : { timeoutMs });
 }
 
-async function newestDeploymentId(ctx: VerbContext, app: string): Promise<string | undefined> {
-  const { deployments } = await (await ctx.client()).listDeployments({ params: { app }, query: {} });
-  return [...deployments].sort((a, b) => b.created_at.localeCompare(a.created_at))[0]?.id;
+/** The ids of an app's deployments; none when the app does not exist yet. */
+async function deploymentIds(ctx: VerbContext, app: string): Promise<Set<string>> {
+  try {
+    const { deployments } = await (await ctx.client()).listDeployments({ params: { app }, query: {} });
+    return new Set(deployments.map((d) => d.id));
+  } catch (err) {
+    if (isErrorCode(err, "not_found")) return new Set();
+    throw err;
+  }
+}
+
+/**
+ * Prints the app; with --wait, waits for the deployment its write caused (the first one not in
+ * `before`; the App controller creates it within moments) and follows it.
+ */
+async function showAppAndWait(
+  io: CliIo,
+  ctx: VerbContext,
+  app: AppJson,
+  before: Set<string>,
+): Promise<number> {
+  printAs(io, ctx.format, app, () => printApps(io, [app]));
+  if (ctx.values.wait !== true) return 0;
+  for (let i = 0; i < 300; i++) {
+    const fresh = [...(await deploymentIds(ctx, app.id))].find((id) => !before.has(id));
+    if (fresh !== undefined) return maybeWait(io, ctx, app.id, fresh);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  io.stderr(
+    `no deployment of ${app.spec.name} appeared within 30 s; see \`slipway apps list-deployments ${app.spec.name}\`\n`,
+  );
+  return 1;
 }
 
 /** Detects a local source directory and prints the proposed spec; no server is needed. */
@@ -125,20 +154,16 @@ const verbs: Record<string, Verb> = {
     run: async (io, ctx) => {
       const spec = await readSpec(io, ctx.values.spec as string | undefined);
       if (typeof spec === "number") return spec;
+      const client = await ctx.client();
+      const before = ctx.values.wait === true ? await deploymentIds(ctx, spec.name) : new Set<string>();
       let app: AppJson;
       try {
-        ({ app } = await (await ctx.client()).createApp({ body: { spec } }));
+        ({ app } = await client.createApp({ body: { spec } }));
       } catch (err) {
         if (ctx.values.upsert !== true || !isErrorCode(err, "already_exists")) throw err;
-        ({ app } = await (await ctx.client()).updateApp({ params: { app: spec.name }, body: { spec } }));
+        ({ app } = await client.updateApp({ params: { app: spec.name }, body: { spec } }));
       }
-      printAs(io, ctx.format, app, () => printApps(io, [app]));
-      return maybeWait(
-        io,
-        ctx,
-        app.id,
-        ctx.values.wait === true ? await newestDeploymentId(ctx, app.id) : undefined,
-      );
+      return showAppAndWait(io, ctx, app, before);
     },
   },
   update: {
@@ -148,17 +173,10 @@ const verbs: Record<string, Verb> = {
     run: async (io, ctx) => {
       const spec = await readSpec(io, ctx.values.spec as string | undefined);
       if (typeof spec === "number") return spec;
-      const { app } = await (await ctx.client()).updateApp({
-        params: { app: ctx.args[0] as string },
-        body: { spec },
-      });
-      printAs(io, ctx.format, app, () => printApps(io, [app]));
-      return maybeWait(
-        io,
-        ctx,
-        app.id,
-        ctx.values.wait === true ? await newestDeploymentId(ctx, app.id) : undefined,
-      );
+      const name = ctx.args[0] as string;
+      const before = ctx.values.wait === true ? await deploymentIds(ctx, name) : new Set<string>();
+      const { app } = await (await ctx.client()).updateApp({ params: { app: name }, body: { spec } });
+      return showAppAndWait(io, ctx, app, before);
     },
   },
   delete: {
