@@ -77,23 +77,25 @@ export interface DetectError {
 export type DetectResult = { ok: true; value: Detection } | { ok: false; error: DetectError };
 
 /** What a language detector found, before the Procfile and the component are applied. */
-export interface Finding {
-  group: BuildpackGroup;
-  language: string;
-  framework?: string;
-  packageManager?: string;
-  installCommand?: string;
-  buildCommand?: string;
-  runCommand?: string;
-  outputDir?: string;
-  environmentSlug?: string;
+export type Finding = Pick<
+  Detection,
+  | "group"
+  | "language"
+  | "framework"
+  | "packageManager"
+  | "installCommand"
+  | "buildCommand"
+  | "runCommand"
+  | "outputDir"
+  | "environmentSlug"
+  | "evidence"
+  | "notes"
+> & {
   /** True for a static site (built or not); false for something that runs. */
   staticSite: boolean;
-  evidence: string[];
-  notes: string[];
   /** What to add when no run command was found, for the error message. */
   missingRun?: string;
-}
+};
 
 /** A detector's answer: not its kind of source, found, or its kind but broken. */
 export type Probe =
