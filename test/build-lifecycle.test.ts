@@ -3,19 +3,17 @@
  * built into an artifact, reused, rebuilt when a BUILD_TIME env changes, a failing build command,
  * a masked SECRET, the wall-time limit, examples/python-flask with its dependencies from PyPI and
  * examples/node-vite-static with vite from npm. The stack comes from
- * /var/cache/slipway/stacks when it is there (seconds), else it is built (about two minutes).
+ * test/helpers/test-stack.ts (shared by all test files; built once, then reused).
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   BuildError,
   type BuildResult,
-  buildStack,
-  createProcessRunner,
   lockfileHash,
   type RunBuildOptions,
   type RunInSandbox,
@@ -24,8 +22,8 @@ import {
 import { createGvisorBuildSandbox } from "../src/main/build-sandbox.js";
 import type { EnvVarSpec } from "../src/spec/index.js";
 import { repoRoot } from "./helpers/repo-root.js";
+import { sharedTestStack } from "./helpers/test-stack.js";
 
-const STACK_CACHE = "/var/cache/slipway/stacks";
 const SECRET = "s3cr3t-Value-42";
 const HOST_CA = "/etc/ssl/certs/ca-certificates.crt";
 
@@ -39,14 +37,8 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
     async () => {
       assert.equal(process.getuid?.(), 0, "the build lifecycle test must run as root");
       work = await mkdtemp(join(tmpdir(), "slipway-lifecycle-"));
-      await mkdir(STACK_CACHE, { recursive: true });
       const started = performance.now();
-      const built = await buildStack({
-        root: join(work, "stacks"),
-        cacheDir: STACK_CACHE,
-        run: createProcessRunner(),
-        log: (l) => stackLog.push(l),
-      }).catch((err: unknown) => {
+      const built = await sharedTestStack((l) => stackLog.push(l)).catch((err: unknown) => {
         throw new Error(`buildStack failed; its log:\n${stackLog.join("\n")}`, { cause: err });
       });
       stack = { version: built.info.version, rootfs: built.rootfs };
