@@ -35,8 +35,10 @@ export interface BuildControllerOptions {
   builder: Builder;
   /** Default `() => new Date()`. */
   now?: () => Date;
-  /** Receives every log line of every build; default: dropped (a log store comes later). */
+  /** Receives every log line of every build, and one line when an attempt starts and ends; default: dropped. */
   onLogLine?: (build: ObjectKey, line: string) => void;
+  /** Where a Build's log lines are kept (recorded as `status.logRef`); default not recorded. */
+  logRef?: (build: ObjectKey) => string;
   /** Builds run at once are not limited by this: it counts reconciles. Default 1. */
   concurrency?: number;
   queue?: WorkQueueOptions;
@@ -52,6 +54,7 @@ interface Deps {
   now: () => Date;
   runs: BuildRuns;
   onLogLine: (build: ObjectKey, line: string) => void;
+  logRef: ((build: ObjectKey) => string) | undefined;
   enqueue: (key: ObjectKey) => void;
 }
 
@@ -82,8 +85,15 @@ export function finishedStatus(
   const finishedAt = now.toISOString();
   switch (outcome.kind) {
     case "succeeded": {
-      const { artifactId, reused } = outcome.result;
-      const status: BuildResourceStatus = { ...base, phase: "SUCCEEDED", artifactId, reused, finishedAt };
+      const { artifactId, reused, sourceCommitHash } = outcome.result;
+      const status: BuildResourceStatus = {
+        ...base,
+        phase: "SUCCEEDED",
+        artifactId,
+        reused,
+        ...(sourceCommitHash === undefined ? {} : { sourceCommitHash }),
+        finishedAt,
+      };
       const message = `built artifact ${artifactId}${reused ? " (reused)" : ""}`;
       return withCondition(build, status, { status: "True", reason: "BuildSucceeded", message }, now);
     }
@@ -108,10 +118,16 @@ export function finishedStatus(
   }
 }
 
-function runningStatus(build: Build, now: Date): BuildResourceStatus {
+function runningStatus(build: Build, now: Date, logRef: string | undefined): BuildResourceStatus {
   const { message: _m, finishedAt: _f, ...base } = build.status ?? { phase: "PENDING", attempts: 0 };
   const attempts = (build.status?.attempts ?? 0) + 1;
-  const status: BuildResourceStatus = { ...base, phase: "RUNNING", attempts, startedAt: now.toISOString() };
+  const status: BuildResourceStatus = {
+    ...base,
+    phase: "RUNNING",
+    attempts,
+    startedAt: now.toISOString(),
+    ...(logRef === undefined ? {} : { logRef }),
+  };
   const message = `attempt ${attempts} started`;
   return withCondition(build, status, { status: "Unknown", reason: "BuildRunning", message }, now);
 }
@@ -126,10 +142,20 @@ async function startAttempt(deps: Deps, key: ObjectKey, build: Build): Promise<v
   // A call of an earlier attempt (only possible if something reset the phase) must end first.
   await deps.runs.cancel(id);
   // Status first: a crash after this write finds the Build RUNNING and starts it again.
-  const running = await writeStatus(deps.store, build, runningStatus(build, deps.now()));
+  const running = await writeStatus(deps.store, build, runningStatus(build, deps.now(), deps.logRef?.(key)));
+  const log = (line: string) => deps.onLogLine(key, line);
+  log(`==> build attempt ${running.status?.attempts ?? 1} of ${build.spec.component} started`);
   deps.runs.start(id, running, deps.builder, {
-    log: (line) => deps.onLogLine(key, line),
-    onSettled: () => deps.enqueue(key),
+    log,
+    onSettled: () => {
+      const outcome = deps.runs.get(id)?.outcome;
+      if (outcome?.kind === "succeeded") {
+        const { artifactId, reused } = outcome.result;
+        log(`==> build succeeded: artifact ${artifactId}${reused ? " (reused, nothing built)" : ""}`);
+      } else if (outcome?.kind === "failed") log(`==> build failed: ${outcome.message}`);
+      else log("==> build stopped");
+      deps.enqueue(key);
+    },
   });
 }
 
@@ -180,6 +206,7 @@ export function createBuildController(options: BuildControllerOptions): Controll
     now: options.now ?? (() => new Date()),
     runs,
     onLogLine: options.onLogLine ?? (() => {}),
+    logRef: options.logRef,
     enqueue,
   };
   const controller = createController({

@@ -23,6 +23,8 @@ export interface BuildResult {
   artifactId: string;
   /** True when an artifact with the same inputs existed and nothing was built. */
   reused: boolean;
+  /** The commit that was built, for git sources. */
+  sourceCommitHash?: string;
 }
 
 /**

@@ -144,6 +144,10 @@ export function buildingStatus(
   };
   if (phase === "PENDING_DEPLOY") {
     status.artifacts = Object.fromEntries(builds.map((b) => [b.spec.component, b.status?.artifactId ?? ""]));
+    const commits = builds.flatMap((b) =>
+      b.status?.sourceCommitHash === undefined ? [] : [[b.spec.component, b.status.sourceCommitHash]],
+    );
+    if (commits.length > 0) status.sourceCommits = Object.fromEntries(commits);
   }
   return status;
 }

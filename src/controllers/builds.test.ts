@@ -154,6 +154,35 @@ describe("Deployment and Build controllers with a builder", () => {
     await temp.cleanup();
   });
 
+  it("records the log reference, frames each attempt in the log and keeps the built commit", async () => {
+    const store = temp.open();
+    const lines: string[] = [];
+    builder.plan("queue", { kind: "fail", message: "npm ci exited with 1" });
+    manager = createSlipwayManager({
+      store,
+      builder: {
+        build: async (request) => ({ ...(await builder.build(request)), sourceCommitHash: "c0ffee" }),
+      },
+      onBuildLogLine: (key, line) => lines.push(`${key.name}: ${line}`),
+      buildLogRef: (key) => `build/${key.namespace}/${key.name}`,
+    });
+    await manager.start();
+    await store.create<App>(twoComponentApp());
+    const d = await waitForPhase(store, "ERROR");
+    const web = await store.get<Build>("Build", { namespace: NS, name: `${d.metadata.name}-web` });
+    assert.equal(web.status?.logRef, `build/${NS}/${d.metadata.name}-web`);
+    assert.equal(web.status?.sourceCommitHash, "c0ffee");
+    await waitFor(async () => lines.some((l) => l.includes("build failed")), 5000, "the failure line");
+    const queue = lines
+      .filter((l) => l.startsWith(`${d.metadata.name}-queue: `))
+      .map((l) => l.split(": ").slice(1).join(": "));
+    assert.deepEqual(queue, [
+      "==> build attempt 1 of queue started",
+      "building queue",
+      "==> build failed: npm ci exited with 1",
+    ]);
+  });
+
   it("builds each component once and reaches PENDING_DEPLOY with the artifacts", async () => {
     const store = temp.open();
     await start(store);

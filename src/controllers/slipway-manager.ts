@@ -3,7 +3,7 @@
  */
 import type { Store } from "../store/store.js";
 import { createAppController } from "./app-controller.js";
-import { createBuildController } from "./build-controller.js";
+import { type BuildControllerOptions, createBuildController } from "./build-controller.js";
 import type { Builder } from "./builder.js";
 import { createDeploymentController } from "./deployment-controller.js";
 import type { Controller } from "./runtime/controller.js";
@@ -18,6 +18,10 @@ export interface SlipwayManagerOptions {
    * BuilderNotAvailable condition (no Build controller runs).
    */
   builder?: Builder;
+  /** Receives the Build controller's log lines (see BuildControllerOptions.onLogLine). */
+  onBuildLogLine?: BuildControllerOptions["onLogLine"];
+  /** Where Build logs are kept (see BuildControllerOptions.logRef). */
+  buildLogRef?: BuildControllerOptions["logRef"];
   /** Default `() => new Date()`. */
   now?: () => Date;
   /** Default: silent. */
@@ -40,7 +44,14 @@ export function createSlipwayManager(options: SlipwayManagerOptions): Manager {
     createDeploymentController({ ...common, builds }),
   ];
   if (options.builder !== undefined) {
-    controllers.push(createBuildController({ ...common, builder: options.builder }));
+    controllers.push(
+      createBuildController({
+        ...common,
+        builder: options.builder,
+        ...(options.onBuildLogLine === undefined ? {} : { onLogLine: options.onBuildLogLine }),
+        ...(options.buildLogRef === undefined ? {} : { logRef: options.buildLogRef }),
+      }),
+    );
   }
   return createManager({
     store: options.store,

@@ -63,6 +63,8 @@ export interface BuildResourceStatus {
   artifactId?: string;
   /** True when the builder found an artifact with the same inputs and built nothing. */
   reused?: boolean;
+  /** The commit that was built, for git sources (DO's `source_commit_hash`). */
+  sourceCommitHash?: string;
   /** RFC 3339: when the current attempt started. */
   startedAt?: string;
   /** RFC 3339: when the build reached SUCCEEDED, FAILED or CANCELED. */

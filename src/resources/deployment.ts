@@ -97,6 +97,8 @@ export interface DeploymentResourceStatus {
   conditions?: Condition[];
   /** The artifact of each built component (component name to artifact id), once all builds succeeded. */
   artifacts?: Record<string, string>;
+  /** The commit each git-sourced component was built from (DO's `source_commit_hash`). */
+  sourceCommits?: Record<string, string>;
 }
 
 /** A Deployment resource. */
