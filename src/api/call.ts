@@ -1,6 +1,7 @@
 /**
  * What a route handler receives: its dependencies, the caller, and its checked, typed input.
  */
+import type { LogStore } from "../observe/index.js";
 import { type App, type ErrorDetail, isErrorCode, SlipwayError } from "../resources/index.js";
 import type { AppSpec, SpecValidator, ValidationResult } from "../spec/index.js";
 import type { Store } from "../store/index.js";
@@ -16,6 +17,8 @@ export interface ApiDeps {
   randomId: () => string;
   /** Apps are served at `<app>.<baseDomain>`. */
   baseDomain: string;
+  /** Where build and instance logs are read from; without it the logs route answers `unavailable`. */
+  logs?: LogStore;
 }
 
 /** One call of a route. */

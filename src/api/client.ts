@@ -13,6 +13,7 @@ import {
   type RouteName,
   type Routes,
   routes,
+  type StreamRoute,
   type WatchableRoute,
   type WatchItemOf,
 } from "./routes.js";
@@ -34,7 +35,15 @@ export interface WatchEventOf<T> {
 }
 
 /** The client: a method per route, plus `watch` for list routes that support `?watch=true`. */
-export type Client = { [K in RouteName]: (input: InputOf<Routes[K]>) => Promise<ResponseOf<Routes[K]>> } & {
+export type Client = {
+  [K in Exclude<RouteName, StreamRoute>]: (input: InputOf<Routes[K]>) => Promise<ResponseOf<Routes[K]>>;
+} & {
+  /** Reads an NDJSON route line by line until `signal` aborts or the server ends the stream. */
+  stream<K extends StreamRoute>(
+    name: K,
+    input: InputOf<Routes[K]>,
+    signal?: AbortSignal,
+  ): AsyncIterable<ResponseOf<Routes[K]>>;
   /** Streams the events of a list route until `signal` aborts or the server ends the stream. */
   watch<K extends WatchableRoute>(
     name: K,
@@ -108,6 +117,15 @@ export function createClient(options: ClientOptions): Client {
   for (const [name, route] of Object.entries(routes) as [RouteName, RouteDef][]) {
     client[name] = async (input: LooseInput = {}) => (await send(route, input, {})).json();
   }
+  client.stream = async function* (name: RouteName, input: LooseInput, signal?: AbortSignal) {
+    try {
+      const response = await send(routes[name], input, {}, signal);
+      if (response.body === null) return;
+      for await (const line of lines(response.body)) yield JSON.parse(line);
+    } catch (err) {
+      if (signal?.aborted !== true) throw err;
+    }
+  };
   client.watch = async function* (name: RouteName, input: LooseInput, signal?: AbortSignal) {
     try {
       const response = await send(routes[name], input, { watch: "true" }, signal);

@@ -10,6 +10,7 @@ import { authenticate, hasRole, type Principal } from "./auth.js";
 import { type ApiDeps, type Call, type Handler, requireValid } from "./call.js";
 import { deploymentHandlers } from "./deployment-handlers.js";
 import { errorResponse } from "./error-response.js";
+import { logHandlers } from "./log-handlers.js";
 import { buildOpenApi } from "./openapi.js";
 import { parseJson, readBody } from "./read-body.js";
 import { createRequestValidator, type PartChecker } from "./request-validator.js";
@@ -79,6 +80,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const handlers: { [K in RouteName]: Handler<Routes[K]> } = {
     ...appHandlers,
     ...deploymentHandlers,
+    ...logHandlers,
     ...systemHandlers(buildOpenApi(routes)),
   };
   const app = new Hono<Env>();

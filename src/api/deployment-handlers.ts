@@ -22,13 +22,14 @@ import { deploymentJson } from "./wire.js";
 /** The annotation naming the components a restart deployment restarts (comma-separated; all when absent). */
 export const RESTART_COMPONENTS_ANNOTATION = "slipway.dev/restart-components";
 
-/** Newest first, as DigitalOcean lists them. */
-function newestFirst(a: Deployment, b: Deployment): number {
+/** Orders deployments newest first, as DigitalOcean lists them. */
+export function newestFirst(a: Deployment, b: Deployment): number {
   const byTime = b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp);
   return byTime !== 0 ? byTime : Number(b.metadata.resourceVersion) - Number(a.metadata.resourceVersion);
 }
 
-async function findDeployment(deps: ApiDeps, app: App, id: string): Promise<Deployment> {
+/** The deployment `id` of `app`; not_found (never another app's deployment) otherwise. */
+export async function findDeployment(deps: ApiDeps, app: App, id: string): Promise<Deployment> {
   const notFound = new SlipwayError(
     "not_found",
     `deployment ${JSON.stringify(id)} of app ${app.metadata.name} not found`,

@@ -43,7 +43,9 @@ function operation(name: string, route: RouteDef): Json {
     [String(route.status)]: {
       description: route.watchItem === undefined ? "Success" : "Success; with ?watch=true, NDJSON events",
       content: {
-        "application/json": { schema: plain(route.response) },
+        [route.ndjson === true ? "application/x-ndjson" : "application/json"]: {
+          schema: plain(route.response),
+        },
         ...(route.watchItem === undefined
           ? {}
           : {

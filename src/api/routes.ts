@@ -18,6 +18,8 @@ import {
   DeploymentParams,
   DeploymentResponse,
   DeploymentSchema,
+  LogEntrySchema,
+  LogsQuery,
   ProposeBody,
   ProposeResponse,
   RestartBody,
@@ -46,6 +48,8 @@ export interface RouteDef {
   yamlSpecBody?: boolean;
   /** With `?watch=true`, the route streams newline-delimited `{type, object}` events of this schema. */
   watchItem?: TSchema;
+  /** The success body is newline-delimited JSON: one `response` per line, streamed. */
+  ndjson?: boolean;
 }
 
 /** Every route of the API, by operation id. */
@@ -129,6 +133,18 @@ export const routes = {
     params: AppParams,
     body: CreateDeploymentBody,
     response: DeploymentResponse,
+  },
+  getLogs: {
+    method: "GET",
+    path: "/v1/apps/{app}/logs",
+    summary:
+      "An app's logs as NDJSON entries {component, at, text}; BUILD logs of a deployment (default: the newest), ?follow=true streams until the builds finish",
+    access: "read",
+    status: 200,
+    params: AppParams,
+    query: LogsQuery,
+    response: LogEntrySchema,
+    ndjson: true,
   },
   getDeployment: {
     method: "GET",
@@ -224,6 +240,11 @@ export type WatchItemOf<R> = R extends { watchItem: infer W extends TSchema } ? 
 export type InputOf<R> = (R extends { params: TSchema } ? { params: ParamsOf<R> } : { params?: undefined }) &
   (R extends { query: TSchema } ? { query?: QueryOf<R> } : { query?: undefined }) &
   (R extends { body: TSchema } ? { body: BodyOf<R> } : { body?: undefined });
+
+/** Routes whose body is streamed NDJSON. */
+export type StreamRoute = {
+  [K in RouteName]: Routes[K] extends { ndjson: true } ? K : never;
+}[RouteName];
 
 /** Routes that support `?watch=true`. */
 export type WatchableRoute = {

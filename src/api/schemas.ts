@@ -125,6 +125,28 @@ export const DeploymentParams = Type.Object({
   app: Type.String({ minLength: 1 }),
   deployment: Type.String({ minLength: 1 }),
 });
+/** The query of the logs route (doctl's `apps logs` flags). */
+export const LogsQuery = Type.Object({
+  type: Type.Optional(
+    Type.Union([
+      Type.Literal("BUILD"),
+      Type.Literal("DEPLOY"),
+      Type.Literal("RUN"),
+      Type.Literal("RUN_RESTARTED"),
+    ]),
+  ),
+  deployment: Type.Optional(Type.String({ minLength: 1 })),
+  component_name: Type.Optional(Type.String({ minLength: 1 })),
+  follow: Type.Optional(Type.Union([Type.Literal("true"), Type.Literal("false")])),
+  tail_lines: Type.Optional(Type.String({ pattern: "^-?[0-9]{1,9}$" })),
+});
+/** One log line on the wire. */
+export const LogEntrySchema = Type.Object({
+  component: Type.String(),
+  at: Type.String(),
+  text: Type.String(),
+});
+
 /** `?watch=true` streams newline-delimited JSON events instead of returning a list. */
 export const WatchQuery = Type.Object({
   watch: Type.Optional(Type.Union([Type.Literal("true"), Type.Literal("false")])),

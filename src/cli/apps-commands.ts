@@ -9,6 +9,7 @@ import type { AppJson, Client, DeploymentJson } from "../api/index.js";
 import { directoryTree, proposeSpec } from "../detect/index.js";
 import { isErrorCode } from "../resources/index.js";
 import { type AppSpec, createSpecValidator, formatIssue } from "../spec/index.js";
+import { appsLogs, type LogsValues } from "./apps-logs.js";
 import { connect, waitForDeployment } from "./connect.js";
 import { type CliIo, UsageError } from "./io.js";
 import { type OutputFormat, outputFormat, printApps, printAs, printDeployments } from "./output.js";
@@ -18,7 +19,8 @@ type Values = Record<string, string | boolean | undefined>;
 
 interface Verb {
   usage: string;
-  args: number;
+  /** How many positional arguments: exactly N, or [min, max]. */
+  args: number | [number, number];
   options?: Options;
   run(io: CliIo, ctx: VerbContext): Promise<number>;
 }
@@ -254,6 +256,27 @@ const verbs: Record<string, Verb> = {
       return 0;
     },
   },
+  logs: {
+    usage:
+      "slipway apps logs APP [COMPONENT] [--type build] [--deployment ID] [--follow] [--tail N] [--no-prefix]",
+    args: [1, 2],
+    options: {
+      type: { type: "string" },
+      deployment: { type: "string" },
+      follow: { type: "boolean", short: "f" },
+      tail: { type: "string" },
+      "no-prefix": { type: "boolean" },
+    },
+    run: async (io, ctx) => {
+      const [app, component] = ctx.args as [string, string | undefined];
+      return appsLogs(
+        io,
+        await ctx.client(),
+        { app, ...(component === undefined ? {} : { component }), json: ctx.format === "json" },
+        ctx.values as LogsValues,
+      );
+    },
+  },
   "get-deployment": oneDeploymentVerb("get-deployment", "getDeployment"),
   "cancel-deployment": oneDeploymentVerb("cancel-deployment", "cancelDeployment"),
   rollback: {
@@ -307,7 +330,8 @@ export async function appsCommand(io: CliIo, argv: string[]): Promise<number> {
     strict: true,
     options: { ...COMMON, ...verb.options },
   });
-  if (positionals.length !== verb.args)
+  const [min, max] = typeof verb.args === "number" ? [verb.args, verb.args] : verb.args;
+  if (positionals.length < min || positionals.length > max)
     throw new UsageError(`usage: ${verb.usage} [-o table|json|yaml] [--context NAME]`);
   const format = outputFormat(values.output as string | undefined);
   if (format === undefined)

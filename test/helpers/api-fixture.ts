@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootstrapAdmin, createApi, type Role } from "../../src/api/index.js";
+import { createFileLogStore, type LogStore } from "../../src/observe/index.js";
 import { createSpecValidator } from "../../src/spec/index.js";
 import { openSqliteStore, type Store } from "../../src/store/index.js";
 
@@ -18,6 +19,8 @@ export const ROLES: readonly Role[] = ["owner", "member", "viewer"];
 /** A ready API. */
 export interface ApiFixture {
   store: Store;
+  /** The log store the API reads (`<dir>/logs`). */
+  logs: LogStore;
   api: ReturnType<typeof createApi>;
   dir: string;
   adminTokenPath: string;
@@ -61,8 +64,10 @@ export async function createApiFixture(): Promise<ApiFixture> {
   const store = openSqliteStore({ path: join(dir, "slipway.db") });
   const adminTokenPath = await bootstrapAdmin({ store, dataDir: dir });
   const adminToken = (await readFile(adminTokenPath, "utf8")).trim();
+  const logs = createFileLogStore({ root: join(dir, "logs") });
   const api = createApi({
     store,
+    logs,
     validator: createSpecValidator(),
     now: () => new Date(),
     randomId: randomUUID,
@@ -86,6 +91,7 @@ export async function createApiFixture(): Promise<ApiFixture> {
   }
   return {
     store,
+    logs,
     api,
     dir,
     adminTokenPath,
@@ -93,6 +99,7 @@ export async function createApiFixture(): Promise<ApiFixture> {
     tokens,
     request,
     close: async () => {
+      logs.close();
       await store.close();
       await rm(dir, { recursive: true, force: true });
     },
