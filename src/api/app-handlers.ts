@@ -1,9 +1,10 @@
 /**
  * Handlers of the app routes: list (and watch), create, propose, get, update, delete.
  */
-import { API_VERSION, type App, isErrorCode, SlipwayError } from "../resources/index.js";
+import { API_VERSION, type App, type AppSource, isErrorCode, SlipwayError } from "../resources/index.js";
 import { normalize } from "../spec/index.js";
 import { type ApiDeps, findApp, type Handler } from "./call.js";
+import { type AppSourceJson, checkInlineFiles } from "./inline-files.js";
 import type { Routes } from "./routes.js";
 import { watchResponse } from "./watch-response.js";
 import { appJson, UPDATED_AT_ANNOTATION } from "./wire.js";
@@ -26,9 +27,22 @@ const listApps: Handler<Routes["listApps"]> = async ({ deps, principal, query, s
   return { apps: await Promise.all(items.map(toJson)) };
 };
 
+/** The App's source from a create/update body; checks that an upload exists. */
+async function appSource(deps: ApiDeps, body: { source?: AppSourceJson } | undefined): Promise<AppSource | undefined> {
+  const source = body?.source;
+  if (source === undefined) return undefined;
+  if ("files" in source) return { kind: "files", files: checkInlineFiles(source.files) };
+  if (deps.uploads === undefined || !(await deps.uploads.has(source.upload))) {
+    const message = `no upload ${source.upload} on this server; upload the folder first (POST /v1/sources)`;
+    throw new SlipwayError("invalid_argument", message, { details: [{ path: "source.upload", message }] });
+  }
+  return { kind: "upload", digest: source.upload };
+}
+
 const createApp: Handler<Routes["createApp"]> = async (call) => {
   const { deps, principal } = call;
-  const { spec } = call.validSpec();
+  const source = await appSource(deps, call.body);
+  const { spec } = call.validSpec({ appSource: source !== undefined });
   call.setTarget(`app/${spec.name}`);
   let app: App;
   try {
@@ -40,7 +54,7 @@ const createApp: Handler<Routes["createApp"]> = async (call) => {
         namespace: principal.team,
         annotations: { [UPDATED_AT_ANNOTATION]: deps.now().toISOString() },
       },
-      spec: { appSpec: spec },
+      spec: { appSpec: spec, ...(source === undefined ? {} : { source }) },
     });
   } catch (err) {
     if (!isErrorCode(err, "already_exists")) throw err;
@@ -93,7 +107,9 @@ const updateApp: Handler<Routes["updateApp"]> = async (call) => {
   const { deps, principal, params } = call;
   const app = await findApp(deps, principal, params.app);
   call.setTarget(`app/${app.metadata.name}`);
-  const { spec } = call.validSpec();
+  // Without a source in the body the app keeps the code it has.
+  const source = (await appSource(deps, call.body)) ?? app.spec.source;
+  const { spec } = call.validSpec({ appSource: source !== undefined });
   if (spec.name !== app.metadata.name) {
     const message = `renaming an app is not supported: the app is "${app.metadata.name}", the spec says "${spec.name}"`;
     throw new SlipwayError("invalid_argument", message, { details: [{ path: "name", message }] });
@@ -104,7 +120,7 @@ const updateApp: Handler<Routes["updateApp"]> = async (call) => {
       ...app.metadata,
       annotations: { ...app.metadata.annotations, [UPDATED_AT_ANNOTATION]: deps.now().toISOString() },
     },
-    spec: { appSpec: spec },
+    spec: { appSpec: spec, ...(source === undefined ? {} : { source }) },
   });
   return { app: await appJson(deps.store, updated, deps.baseDomain) };
 };

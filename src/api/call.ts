@@ -1,9 +1,10 @@
 /**
  * What a route handler receives: its dependencies, the caller, and its checked, typed input.
  */
+import type { UploadStore } from "../build/index.js";
 import type { LogStore } from "../observe/index.js";
 import { type App, type ErrorDetail, isErrorCode, SlipwayError } from "../resources/index.js";
-import type { AppSpec, SpecValidator, ValidationResult } from "../spec/index.js";
+import type { AppSpec, SpecValidator, ValidateOptions, ValidationResult } from "../spec/index.js";
 import type { Store } from "../store/index.js";
 import type { Principal } from "./auth.js";
 import type { BodyOf, ParamsOf, QueryOf, ResponseOf } from "./routes.js";
@@ -19,6 +20,8 @@ export interface ApiDeps {
   baseDomain: string;
   /** Where build and instance logs are read from; without it the logs route answers `unavailable`. */
   logs?: LogStore;
+  /** Where uploaded source folders are kept; without it uploads answer `unavailable`. */
+  uploads?: UploadStore;
 }
 
 /** One call of a route. */
@@ -28,10 +31,12 @@ export interface Call<R> {
   params: ParamsOf<R>;
   query: QueryOf<R>;
   body: BodyOf<R>;
+  /** The request's bytes, for routes with a `rawBody`. */
+  rawBody?: Uint8Array;
   /** Ends when the client goes away (for watches). */
   signal: AbortSignal;
   /** Validates the body's spec (already done for YAML bodies); `invalid_argument` with every error. */
-  validSpec(): ValidationResult & { spec: AppSpec };
+  validSpec(options?: ValidateOptions): ValidationResult & { spec: AppSpec };
   /** Names what the call acts on, for the audit log. */
   setTarget(target: string): void;
 }

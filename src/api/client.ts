@@ -9,6 +9,7 @@ import {
   fillPath,
   type InputOf,
   type ResponseOf,
+  type RawBodyRoute,
   type RouteDef,
   type RouteName,
   type Routes,
@@ -36,8 +37,10 @@ export interface WatchEventOf<T> {
 
 /** The client: a method per route, plus `watch` for list routes that support `?watch=true`. */
 export type Client = {
-  [K in Exclude<RouteName, StreamRoute>]: (input: InputOf<Routes[K]>) => Promise<ResponseOf<Routes[K]>>;
+  [K in Exclude<RouteName, StreamRoute | RawBodyRoute>]: (input: InputOf<Routes[K]>) => Promise<ResponseOf<Routes[K]>>;
 } & {
+  /** Uploads a source folder's .tar.gz (POST /v1/sources). */
+  uploadSource(archive: Uint8Array): Promise<ResponseOf<Routes["createSource"]>>;
   /** Reads an NDJSON route line by line until `signal` aborts or the server ends the stream. */
   stream<K extends StreamRoute>(
     name: K,
@@ -117,6 +120,14 @@ export function createClient(options: ClientOptions): Client {
   for (const [name, route] of Object.entries(routes) as [RouteName, RouteDef][]) {
     client[name] = async (input: LooseInput = {}) => (await send(route, input, {})).json();
   }
+  client.uploadSource = async (archive: Uint8Array) => {
+    const headers: Record<string, string> = { accept: "application/json", "content-type": "application/gzip" };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    const url = new URL(base + routes.createSource.path);
+    const response = await doFetch(url, { method: "POST", headers, body: archive });
+    if (!response.ok) throw await failure(response);
+    return response.json();
+  };
   client.stream = async function* (name: RouteName, input: LooseInput, signal?: AbortSignal) {
     try {
       const response = await send(routes[name], input, {}, signal);

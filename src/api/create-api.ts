@@ -11,6 +11,7 @@ import { type ApiDeps, type Call, type Handler, requireValid } from "./call.js";
 import { deploymentHandlers } from "./deployment-handlers.js";
 import { errorResponse } from "./error-response.js";
 import { logHandlers } from "./log-handlers.js";
+import { sourceHandlers } from "./source-handlers.js";
 import { buildOpenApi } from "./openapi.js";
 import { parseJson, readBody } from "./read-body.js";
 import { createRequestValidator, type PartChecker } from "./request-validator.js";
@@ -44,14 +45,20 @@ async function readInput(
   name: string,
   route: RouteDef,
   check: PartChecker,
-): Promise<{ body: unknown; spec?: ReturnType<typeof requireValid> }> {
+): Promise<{ body: unknown; raw?: Uint8Array; yaml?: Uint8Array }> {
+  const type = (c.req.header("content-type") ?? "application/json").split(";")[0]?.trim().toLowerCase() ?? "";
+  if (route.rawBody !== undefined) {
+    if (!route.rawBody.types.includes(type))
+      throw new SlipwayError(
+        "invalid_argument",
+        `Content-Type ${type} is not accepted; send ${route.rawBody.types.join(" or ")}`,
+      );
+    return { body: undefined, raw: await readBody(c.req.raw, route.rawBody.maxBytes) };
+  }
   if (route.body === undefined) return { body: undefined };
   const bytes = await readBody(c.req.raw);
-  const type = (c.req.header("content-type") ?? "application/json").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (route.yamlSpecBody === true && YAML_TYPES.has(type)) {
-    const spec = requireValid(deps.validator.validateText(bytes));
-    return { body: { spec: spec.spec }, spec };
-  }
+  // A YAML body is the spec itself; it is validated when the handler asks (validSpec), with its options.
+  if (route.yamlSpecBody === true && YAML_TYPES.has(type)) return { body: {}, yaml: bytes };
   if (type !== "application/json" && !(type.startsWith("application/") && type.endsWith("+json"))) {
     const accepted =
       route.yamlSpecBody === true ? "application/json or application/yaml" : "application/json";
@@ -81,6 +88,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     ...appHandlers,
     ...deploymentHandlers,
     ...logHandlers,
+    ...sourceHandlers,
     ...systemHandlers(buildOpenApi(routes)),
   };
   const app = new Hono<Env>();
@@ -125,10 +133,12 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         params,
         query,
         body: input.body as undefined,
+        ...(input.raw === undefined ? {} : { rawBody: input.raw }),
         signal: c.req.raw.signal,
-        validSpec: () =>
-          input.spec ??
-          requireValid(deps.validator.validate((input.body as { spec?: unknown } | undefined)?.spec)),
+        validSpec: (options) =>
+          input.yaml !== undefined
+            ? requireValid(deps.validator.validateText(input.yaml, options))
+            : requireValid(deps.validator.validate((input.body as { spec?: unknown } | undefined)?.spec, options)),
         setTarget: (target) => c.set("target", target),
       };
       const result = await handler(call);

@@ -170,6 +170,7 @@ const rollbackApp: Handler<Routes["rollbackApp"]> = async ({ deps, principal, pa
       cause: `rollback to ${target.metadata.name}`,
       causeDetails: { type: "MANUAL_ROLLBACK", action: "ROLLBACK_APP", actor: principal.user },
       appSpec: target.spec.appSpec,
+      ...(target.spec.source === undefined ? {} : { source: target.spec.source }),
       clonedFrom: target.metadata.name,
       ...afterActive(app),
     }),
@@ -188,6 +189,7 @@ const restartApp: Handler<Routes["restartApp"]> = async ({ deps, principal, para
   const activeName = app.status?.activeDeployment;
   const active = activeName === undefined ? undefined : await findDeployment(deps, app, activeName);
   const spec = active?.spec.appSpec ?? app.spec.appSpec;
+  const source = active === undefined ? app.spec.source : active.spec.source;
   const known = componentNames(spec);
   const requested = body.components ?? [];
   const details = requested.flatMap((c, i) =>
@@ -207,6 +209,7 @@ const restartApp: Handler<Routes["restartApp"]> = async ({ deps, principal, para
     cause: "restart",
     causeDetails: { type: "MANUAL", action: "RESTART", actor: principal.user },
     appSpec: spec,
+    ...(source === undefined ? {} : { source }),
     ...(active === undefined
       ? {}
       : { clonedFrom: active.metadata.name, previousDeployment: active.metadata.name }),

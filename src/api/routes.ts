@@ -4,6 +4,7 @@
  */
 import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
 import {
+  AppBody,
   AppListResponse,
   AppParams,
   AppResponse,
@@ -26,6 +27,7 @@ import {
   RollbackBody,
   SpecBody,
   TeamResponse,
+  UploadResponse,
   WatchQuery,
 } from "./schemas.js";
 
@@ -50,6 +52,8 @@ export interface RouteDef {
   watchItem?: TSchema;
   /** The success body is newline-delimited JSON: one `response` per line, streamed. */
   ndjson?: boolean;
+  /** The body is raw bytes of one of these content types (not JSON), up to `maxBytes`. */
+  rawBody?: { types: readonly string[]; maxBytes: number };
 }
 
 /** Every route of the API, by operation id. */
@@ -70,7 +74,7 @@ export const routes = {
     summary: "Create an app from a spec",
     access: "write",
     status: 201,
-    body: SpecBody,
+    body: AppBody,
     response: AppResponse,
     yamlSpecBody: true,
   },
@@ -100,7 +104,7 @@ export const routes = {
     access: "write",
     status: 200,
     params: AppParams,
-    body: SpecBody,
+    body: AppBody,
     response: AppResponse,
     yamlSpecBody: true,
   },
@@ -133,6 +137,15 @@ export const routes = {
     params: AppParams,
     body: CreateDeploymentBody,
     response: DeploymentResponse,
+  },
+  createSource: {
+    method: "POST",
+    path: "/v1/sources",
+    summary: "Upload a source folder as a .tar.gz (at most 100 MiB); answers its digest for an app's source.upload",
+    access: "write",
+    status: 201,
+    rawBody: { types: ["application/gzip", "application/x-gzip", "application/octet-stream"], maxBytes: 100 * 1024 * 1024 },
+    response: UploadResponse,
   },
   getLogs: {
     method: "GET",
@@ -240,6 +253,11 @@ export type WatchItemOf<R> = R extends { watchItem: infer W extends TSchema } ? 
 export type InputOf<R> = (R extends { params: TSchema } ? { params: ParamsOf<R> } : { params?: undefined }) &
   (R extends { query: TSchema } ? { query?: QueryOf<R> } : { query?: undefined }) &
   (R extends { body: TSchema } ? { body: BodyOf<R> } : { body?: undefined });
+
+/** Routes whose request body is raw bytes. */
+export type RawBodyRoute = {
+  [K in RouteName]: Routes[K] extends { rawBody: object } ? K : never;
+}[RouteName];
 
 /** Routes whose body is streamed NDJSON. */
 export type StreamRoute = {

@@ -89,6 +89,29 @@ export const DeploymentListResponse = Type.Object({ deployments: Type.Array(Depl
 
 /** The body of create, update and propose. */
 export const SpecBody = Type.Object({ spec: AppSpecRef }, { additionalProperties: false });
+
+/** One inline file. */
+export const InlineFileSchema = Type.Object(
+  {
+    path: Type.String({ minLength: 1, maxLength: 1024 }),
+    content: Type.String(),
+    encoding: Type.Optional(Type.Union([Type.Literal("utf8"), Type.Literal("base64")])),
+    executable: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+/**
+ * The app's own code: `{upload: "sha256:..."}` from POST /v1/sources, or `{files: [...]}`.
+ * Components whose spec names no source are built from it.
+ */
+export const AppSourceBody = Type.Union([
+  Type.Object({ upload: Type.String({ pattern: "^sha256:[0-9a-f]{64}$" }) }, { additionalProperties: false }),
+  Type.Object({ files: Type.Array(InlineFileSchema, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
+]);
+/** The body of create and update: the spec, and optionally the app's own code (kept on update when absent). */
+export const AppBody = Type.Object({ spec: AppSpecRef, source: Type.Optional(AppSourceBody) }, { additionalProperties: false });
+/** What POST /v1/sources answers. */
+export const UploadResponse = Type.Object({ digest: Type.String(), size_bytes: Type.Integer() });
 /** The body of propose: the spec and, when updating, the app it is for. */
 export const ProposeBody = Type.Object({ spec: AppSpecRef, app_id: Type.Optional(Type.String()) });
 

@@ -4,3 +4,4 @@
 
 export * from "./lifecycle/index.js";
 export * from "./stack/index.js";
+export { createUploadStore, type StoredUpload, type UploadStore } from "./upload-store.js";

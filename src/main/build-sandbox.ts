@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunInSandbox } from "../build/index.js";
-import { renderOciSpec, runSandbox } from "../runtime/local/index.js";
+import { renderOciSpec, startSandbox } from "../runtime/local/index.js";
 
 /** Options of {@link createGvisorBuildSandbox}. */
 export interface GvisorBuildSandboxOptions {
@@ -42,7 +42,7 @@ export function createGvisorBuildSandbox(options: GvisorBuildSandboxOptions): Ru
       cgroupsPath: `/${id}`,
     });
     try {
-      return await runSandbox({
+      const handle = await startSandbox({
         ...(options.runscPath === undefined ? {} : { runscPath: options.runscPath }),
         stateRoot: join(options.workDir, "state"),
         bundleDir,
@@ -52,6 +52,14 @@ export function createGvisorBuildSandbox(options: GvisorBuildSandboxOptions): Ru
         timeoutMs: req.timeoutMs,
         onOutput: req.onOutput,
       });
+      const stop = () => void handle.kill("SIGKILL").catch(() => {});
+      if (req.signal?.aborted === true) stop();
+      req.signal?.addEventListener("abort", stop, { once: true });
+      try {
+        return await handle.wait();
+      } finally {
+        req.signal?.removeEventListener("abort", stop);
+      }
     } finally {
       await rm(bundleDir, { recursive: true, force: true });
     }

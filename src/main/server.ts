@@ -8,10 +8,21 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bootstrapAdmin, createApi, startApiServer } from "../api/index.js";
+import { createUploadStore } from "../build/index.js";
 import { createSlipwayManager, stderrLogger, stopOnSignals } from "../controllers/index.js";
+import { createFileLogStore } from "../observe/index.js";
+import type { ObjectKey } from "../resources/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
+import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
+import { createServerBuilder } from "./server-builder.js";
+
+/**
+ * Limits of one build: one of the machine's CPUs, so running apps keep the rest, 2 GiB of memory
+ * (npm and pip installs of real apps fit) and 15 minutes of wall time.
+ */
+const BUILD_LIMITS = { memoryMiB: 2048, cpus: 1, timeoutMs: 15 * 60_000 };
 
 /** The address `slipway server` listens on by default. */
 export const DEFAULT_LISTEN = "127.0.0.1:8420";
@@ -34,6 +45,9 @@ export async function runServer(argv: string[]): Promise<number> {
       "data-dir": { type: "string" },
       listen: { type: "string" },
       "base-domain": { type: "string" },
+      "stacks-dir": { type: "string" },
+      "build-ca-file": { type: "string" },
+      "allow-file-git-urls": { type: "boolean" },
       verbose: { type: "boolean", short: "v" },
     },
   });
@@ -43,10 +57,33 @@ export async function runServer(argv: string[]): Promise<number> {
   const store = openSqliteStore({ path: join(dataDir, "slipway.db") });
   const tokenPath = await bootstrapAdmin({ store, dataDir });
   const log = stderrLogger({ verbose: values.verbose === true });
-  const manager = createSlipwayManager({ store, log });
+  const logs = createFileLogStore({ root: join(dataDir, "logs") });
+  const uploads = createUploadStore({ root: join(dataDir, "uploads") });
+  const buildRoot = join(dataDir, "builds");
+  const caFile = values["build-ca-file"];
+  const builder = createServerBuilder({
+    store,
+    buildRoot,
+    stacksRoot: values["stacks-dir"] ?? join(dataDir, "stacks"),
+    uploads,
+    runInSandbox: createGvisorBuildSandbox({ workDir: join(buildRoot, "sandboxes") }),
+    limits: BUILD_LIMITS,
+    ...(caFile === undefined ? {} : { caFile }),
+    allowFileGitUrls: values["allow-file-git-urls"] === true,
+  });
+  const buildStream = (key: ObjectKey) => ({ namespace: key.namespace ?? "", type: "BUILD" as const, name: key.name });
+  const manager = createSlipwayManager({
+    store,
+    log,
+    builder,
+    onBuildLogLine: (key, line) => logs.append(buildStream(key), line),
+    buildLogRef: (key) => logs.ref(buildStream(key)),
+  });
   await manager.start();
   const app = createApi({
     store,
+    logs,
+    uploads,
     validator: createSpecValidator(),
     now: () => new Date(),
     randomId: () => randomBytes(8).toString("hex"),
@@ -63,6 +100,7 @@ export async function runServer(argv: string[]): Promise<number> {
           await api.close();
           await manager.stop();
           await store.close();
+          logs.close();
         },
       },
       {

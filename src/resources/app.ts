@@ -6,10 +6,30 @@
 import type { AppSpec } from "../spec/index.js";
 import type { Condition, Resource } from "./meta.js";
 
+/** One file of an app's inline source (typed in a browser or sent by a program). */
+export interface InlineFile {
+  /** Relative POSIX path inside the source tree, e.g. `src/index.js`. */
+  path: string;
+  content: string;
+  /** How `content` is encoded; default `utf8`. */
+  encoding?: "utf8" | "base64";
+  /** Written with mode 0755 (a script the run or build command starts directly); default false. */
+  executable?: boolean;
+}
+
+/**
+ * Code that comes with the App itself rather than from a repository or registry: a folder the CLI
+ * uploaded (a tar.gz kept by its sha256 digest), or inline files. Components whose spec names no
+ * source are built from it.
+ */
+export type AppSource = { kind: "upload"; digest: string } | { kind: "files"; files: InlineFile[] };
+
 /** What users state about an app. */
 export interface AppResourceSpec {
   /** The app spec as submitted, validated (not normalized: the user's text stays theirs). */
   appSpec: AppSpec;
+  /** The app's own code, when it has some; see AppSource. */
+  source?: AppSource;
 }
 
 /** What the controllers observed. Deployment fields hold Deployment names. */

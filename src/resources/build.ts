@@ -44,6 +44,11 @@ export interface BuildResourceSpec {
   component: string;
   componentKind: BuiltComponentKind;
   source: BuildSource;
+  /**
+   * True when the component names no source: it is built from the Deployment's own code
+   * (`Deployment.spec.source`, an upload or inline files).
+   */
+  usesAppSource?: boolean;
   buildFields: BuildFields;
   /**
    * Keys of the env vars visible at build time (app and component, BUILD_TIME and

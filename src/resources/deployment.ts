@@ -4,6 +4,7 @@
  * after creation.
  */
 import type { AppSpec } from "../spec/index.js";
+import type { AppSource } from "./app.js";
 import type { Condition, Resource } from "./meta.js";
 
 /** DigitalOcean's deployment phases. */
@@ -78,6 +79,8 @@ export interface DeploymentResourceSpec {
   appGeneration: number;
   /** The normalized spec being deployed. */
   appSpec: AppSpec;
+  /** The App's own code at this revision (copied, so later edits never change a deployment). */
+  source?: AppSource;
   /** Free text, as on DigitalOcean: "manual", "app spec updated", "rollback to ...". */
   cause: string;
   causeDetails: CauseDetails;

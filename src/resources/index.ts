@@ -1,4 +1,11 @@
-export { APP_KIND, type App, type AppResourceSpec, type AppResourceStatus } from "./app.js";
+export {
+  APP_KIND,
+  type App,
+  type AppResourceSpec,
+  type AppResourceStatus,
+  type AppSource,
+  type InlineFile,
+} from "./app.js";
 export {
   BUILD_KIND,
   BUILD_PHASES,

@@ -71,6 +71,7 @@ function newBuild(deployment: Deployment, kind: BuiltComponentKind, c: BuiltComp
       component: c.name,
       componentKind: kind,
       source: pick(c, SOURCE_KEYS) as BuildSource,
+      ...(SOURCE_KEYS.some((k) => c[k] !== undefined) ? {} : { usesAppSource: true }),
       buildFields: pick(c, FIELD_KEYS) as BuildFields,
       buildEnv: buildEnvKeys(deployment.spec.appSpec.envs, c.envs),
       forceBuild: deployment.spec.forceBuild,

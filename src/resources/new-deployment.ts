@@ -4,6 +4,7 @@
  * caller stores it. Used by the App controller (new generations) and the API (manual deploys,
  * rollbacks, restarts).
  */
+import type { AppSource } from "./app.js";
 import { type AppSpec, normalize } from "../spec/index.js";
 import type { App } from "./app.js";
 import {
@@ -25,6 +26,11 @@ export interface NewDeploymentOptions {
   forceBuild?: boolean;
   /** Deploy this spec instead of the App's current one (rollbacks). */
   appSpec?: AppSpec;
+  /**
+   * The app's own code to deploy with `appSpec` (rollbacks pass the target's). Used only with
+   * `appSpec`; without `appSpec` the App's current source is taken.
+   */
+  source?: AppSource;
   clonedFrom?: string;
   previousDeployment?: string;
   now: Date;
@@ -95,6 +101,7 @@ export function countSteps(steps: ProgressStep[]): Progress {
 /** A new Deployment of `app` in phase PENDING_BUILD. */
 export function newDeployment(app: App, options: NewDeploymentOptions): NewResource<Deployment> {
   const appSpec = normalize(options.appSpec ?? app.spec.appSpec);
+  const source = options.appSpec === undefined ? app.spec.source : options.source;
   const at = options.now.toISOString();
   return {
     apiVersion: API_VERSION,
@@ -118,6 +125,7 @@ export function newDeployment(app: App, options: NewDeploymentOptions): NewResou
       appUid: app.metadata.uid,
       appGeneration: app.metadata.generation,
       appSpec,
+      ...(source === undefined ? {} : { source }),
       cause: options.cause,
       causeDetails: options.causeDetails,
       forceBuild: options.forceBuild ?? false,

@@ -14,12 +14,21 @@ import { suggest } from "./suggest.js";
 
 type Spec = Record<string, unknown>;
 
+/** Options of {@link checkRules}. */
+export interface RuleOptions {
+  /**
+   * The app carries its own code (an uploaded folder or inline files): a component may then have
+   * no source of its own and is built from that code. Default false.
+   */
+  appSource?: boolean;
+}
+
 /** Runs every semantic rule on a spec that is a map. */
-export function checkRules(spec: Spec): RawIssue[] {
+export function checkRules(spec: Spec, options: RuleOptions = {}): RawIssue[] {
   const all = entries(spec);
   return [
     ...uniqueNames(all),
-    ...all.flatMap((e) => checkEntry(e)),
+    ...all.flatMap((e) => checkEntry(e, options.appSource === true)),
     ...domains(spec),
     ...routes(spec, all),
     ...ingress(spec, all),
@@ -54,10 +63,10 @@ function uniqueNames(all: Entry[]): RawIssue[] {
 
 const SOURCE_KEYS = ["git", "github", "gitlab", "bitbucket", "image"] as const;
 
-function checkEntry(e: Entry): RawIssue[] {
+function checkEntry(e: Entry, appSource: boolean): RawIssue[] {
   if (e.kind === "database") return database(e);
   return [
-    ...source(e),
+    ...source(e, appSource),
     ...image(e),
     ...scaling(e),
     ...staticSite(e),
@@ -96,10 +105,10 @@ function logDestinations(e: Entry): RawIssue[] {
   return out;
 }
 
-function source(e: Entry): RawIssue[] {
+function source(e: Entry, appSource: boolean): RawIssue[] {
   const present = SOURCE_KEYS.filter((k) => e.value[k] !== undefined);
   const allowed = e.kind === "static_site" || e.kind === "function" ? SOURCE_KEYS.slice(0, 4) : SOURCE_KEYS;
-  if (present.length === 0) {
+  if (present.length === 0 && !appSource) {
     return [issue(e.path, `has no source; set one of ${allowed.join(", ")}`)];
   }
   if (present.length > 1) {

@@ -16,6 +16,8 @@ export interface ValidateOptions {
   backend?: Backend;
   /** The largest file accepted, in bytes (default 1 MiB); text input only. */
   maxBytes?: number;
+  /** The app carries its own code, so components may omit a source (see RuleOptions). Default false. */
+  appSource?: boolean;
 }
 
 /** The outcome: valid with the spec, or not with errors. Warnings may come either way. */
@@ -71,7 +73,7 @@ export function createSpecValidator(): SpecValidator {
       });
       return { valid: false, wrapped: parsed.wrapped, errors: [error], warnings: [] };
     }
-    const errors = sortIssues(dedupe([...checkSchema(spec), ...checkRules(spec)].map(place)));
+    const errors = sortIssues(dedupe([...checkSchema(spec), ...checkRules(spec, { appSource: options.appSource === true })].map(place)));
     const warnings = sortIssues(checkWarnings(spec, options.backend ?? "local").map(place));
     if (errors.length > 0) return { valid: false, wrapped: parsed.wrapped, errors, warnings };
     return { valid: true, spec: spec as AppSpec, wrapped: parsed.wrapped, errors, warnings };

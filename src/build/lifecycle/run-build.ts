@@ -61,6 +61,10 @@ export interface RunBuildOptions {
   tmpMiB?: number;
   /** Clock for `createdAt`; default the system clock. */
   now?: () => Date;
+  /** Stops the build: the running command is killed and runBuild rejects. Default none. */
+  signal?: AbortSignal;
+  /** Build even when an artifact with the same id exists (the existing one is kept). Default false. */
+  force?: boolean;
 }
 
 /** A finished build: the artifact, and whether it was reused rather than built. */
@@ -112,7 +116,7 @@ export async function runBuild(options: RunBuildOptions): Promise<BuildResult> {
     stackVersion: options.stack.version,
   });
   ctx.log(`artifact id ${id}`);
-  const existing = await readArtifact(options.artifactsRoot, id);
+  const existing = options.force === true ? undefined : await readArtifact(options.artifactsRoot, id);
   const elapsed = () => Math.round(performance.now() - started);
   if (existing !== undefined) {
     ctx.log(`reusing artifact ${id} (built ${existing.metadata.createdAt})`);
@@ -249,18 +253,34 @@ async function commandPhase(
   const out = createLineSplitter(ctx.log);
   const err = createLineSplitter(ctx.log);
   const request = sandboxRequest(ctx.options, command, where, remainingMs);
+  const { signal } = ctx.options;
+  if (stopped(signal)) throw ctx.fail(abortedFailure(phase), "the build was stopped");
   const outcome = await ctx.options
-    .runInSandbox({ ...request, onOutput: (stream, chunk) => (stream === "stdout" ? out : err).push(chunk) })
+    .runInSandbox({
+      ...request,
+      ...(signal === undefined ? {} : { signal }),
+      onOutput: (stream, chunk) => (stream === "stdout" ? out : err).push(chunk),
+    })
     .catch((e: unknown) => {
       const failure = { phase, exitCode: null, timedOut: false, oomKilled: false };
       throw ctx.fail(failure, `the sandbox could not run: ${String(e)}`, e);
     });
   out.flush();
   err.flush();
+  if (stopped(signal)) throw ctx.fail(abortedFailure(phase), "the build was stopped");
   if (outcome.exitCode === 0 && !outcome.timedOut && !outcome.oomKilled) return;
   const detail = `${describeOutcome(outcome, ctx.options.limits)} from \`${command}\``;
   ctx.log(`${phase}: failed: ${detail}`);
   throw ctx.fail({ phase, ...outcome }, detail);
+}
+
+/** A function, not an inline check, so the compiler does not assume the flag stays false across awaits. */
+function stopped(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function abortedFailure(phase: BuildPhase): PhaseFailure {
+  return { phase, exitCode: null, timedOut: false, oomKilled: false };
 }
 
 function sandboxRequest(

@@ -31,6 +31,8 @@ export interface SandboxRequest {
   network: "none" | "host";
   /** Receives output as it arrives. */
   onOutput: (stream: "stdout" | "stderr", chunk: Buffer) => void;
+  /** When it aborts, the command is killed (the outcome then does not matter). Default none. */
+  signal?: AbortSignal;
 }
 
 /** How a sandboxed command ended. */
