@@ -1,7 +1,8 @@
 /**
- * The build domain: stacks, and the build lifecycle (detect, restore, build, export) with its artifact store and cache.
+ * The build domain: stacks, sources (git, inline files, uploads), and the build lifecycle (detect, restore, build, export) with its artifact store and cache.
  */
 
 export * from "./lifecycle/index.js";
+export * from "./source/index.js";
 export * from "./stack/index.js";
 export { createUploadStore, type StoredUpload, type UploadStore } from "./upload-store.js";
