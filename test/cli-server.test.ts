@@ -4,61 +4,20 @@
  * doctl-shaped apps verbs, errors, and a clean stop on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { repoRoot } from "./helpers/repo-root.js";
+import { type ServerProcess, slipway, startServer } from "./helpers/server-process.js";
 
 const root = repoRoot();
-const bin = join(root, "bin", "slipway.js");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function slipway(args: string[], env: Record<string, string>, input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [bin, ...args],
-      { env: { PATH: process.env.PATH ?? "", HOME: env.HOME ?? "/nonexistent", ...env }, timeout: 30_000 },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-    child.stdin?.end(input ?? "");
-  });
-}
-
-function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, "server", "--data-dir", dataDir, "--listen", "127.0.0.1:0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      err += d.toString();
-    });
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /API listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) resolve({ child, url: m[1] });
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${err}`)));
-  });
-}
 
 describe("slipway server and the CLI", () => {
   const dir = mkdtempSync(join(tmpdir(), "slipway-cli-"));
   const dataDir = join(dir, "data");
   const env = { HOME: dir, SLIPWAY_CONFIG: join(dir, "config.yaml") };
-  let server: { child: ChildProcess; url: string };
+  let server: ServerProcess;
   const waitedBefore = new Set<string>();
 
   before(async () => {
@@ -99,7 +58,7 @@ describe("slipway server and the CLI", () => {
     assert.equal(created.code, 0, created.stderr);
     const app = JSON.parse(created.stdout) as { id: string; spec: { name: string } };
     assert.equal(app.spec.name, "node-express");
-    let deployments: { cause: string; phase: string }[] = [];
+    let deployments: { cause: string; phase: string; progress?: unknown }[] = [];
     for (let i = 0; i < 100 && deployments.length === 0; i++) {
       const listed = await slipway(["apps", "list-deployments", "node-express", "-o", "json"], env);
       deployments = JSON.parse(listed.stdout) as typeof deployments;
@@ -107,7 +66,18 @@ describe("slipway server and the CLI", () => {
     }
     assert.equal(deployments.length, 1);
     assert.equal(deployments[0]?.cause, "initial deployment");
-    assert.equal(deployments[0]?.phase, "PENDING_BUILD");
+    // This server has no stack installed: the build fails at once and says what to do.
+    let got: (typeof deployments)[number] | undefined = deployments[0];
+    for (let i = 0; i < 200 && got?.phase !== "ERROR"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const listed = await slipway(["apps", "list-deployments", "node-express", "-o", "json"], env);
+      got = (JSON.parse(listed.stdout) as typeof deployments)[0];
+    }
+    assert.equal(got?.phase, "ERROR");
+    assert.match(
+      JSON.stringify(got?.progress),
+      /the build stack bookworm-[0-9a-f]{12} is not installed in .*slipway stack build/,
+    );
     const table = await slipway(["apps", "list"], env);
     assert.match(table.stdout, /^ID\s+Spec Name\s+Default Ingress/);
     assert.match(table.stdout, new RegExp(`^${app.id}\\s+node-express\\s+`, "m"));
@@ -153,33 +123,27 @@ describe("slipway server and the CLI", () => {
     assert.equal(back.code, 1);
     assert.match(
       back.stderr,
-      /is PENDING_BUILD; only a deployment that went live \(ACTIVE or SUPERSEDED\) can be rolled back to/,
+      /is (PENDING_BUILD|BUILDING|ERROR); only a deployment that went live \(ACTIVE or SUPERSEDED\) can be rolled back to/,
     );
     const restart = await slipway(["apps", "restart", "node-express", "-o", "json"], env);
     assert.equal(restart.code, 0, restart.stderr);
     assert.equal((JSON.parse(restart.stdout) as { cause: string }).cause, "restart");
     const got = await slipway(["apps", "get-deployment", "node-express", first.id], env);
-    assert.match(got.stdout, new RegExp(`^${first.id}\\s+manual\\s+0/\\d+\\s+PENDING_BUILD`, "m"));
+    assert.match(
+      got.stdout,
+      new RegExp(
+        `^${first.id}\\s+manual\\s+\\d+/\\d+( \\(errors: \\d+\\))?\\s+(PENDING_BUILD|BUILDING|ERROR)`,
+        "m",
+      ),
+    );
   });
 
-  it("--wait follows a deployment and exits non-zero when it is canceled", async () => {
-    const waiting = slipway(["apps", "create-deployment", "node-express", "--wait", "-o", "json"], env);
-    let id: string | undefined;
-    for (let i = 0; i < 100 && id === undefined; i++) {
-      const listed = await slipway(["apps", "list-deployments", "node-express", "-o", "json"], env);
-      const manual = (JSON.parse(listed.stdout) as { id: string; cause: string; phase: string }[]).filter(
-        (d) => d.cause === "manual" && d.phase === "PENDING_BUILD",
-      );
-      id = manual.find((d) => !waitedBefore.has(d.id))?.id;
-      if (id === undefined) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(id !== undefined, "the --wait command created a deployment");
-    const cancel = await slipway(["apps", "cancel-deployment", "node-express", id], env);
-    assert.equal(cancel.code, 0, cancel.stderr);
-    const res = await waiting;
+  it("--wait follows a deployment and exits non-zero when it fails", async () => {
+    const res = await slipway(["apps", "create-deployment", "node-express", "--wait", "-o", "json"], env);
     assert.equal(res.code, 1);
-    assert.match(res.stderr, new RegExp(`${id} PENDING_BUILD 0/\\d+`));
-    assert.match(res.stderr, new RegExp(`deployment ${id} ended CANCELED`));
+    const id = (JSON.parse(res.stdout) as { id: string }).id;
+    assert.ok(!waitedBefore.has(id));
+    assert.match(res.stderr, new RegExp(`deployment ${id} ended ERROR`));
   });
 
   it("apps create --wait follows the deployment the create caused", async () => {
@@ -188,19 +152,12 @@ describe("slipway server and the CLI", () => {
       specFile,
       "name: waited-app\nservices:\n  - name: web\n    git: {repo_clone_url: https://example.com/r.git}\n",
     );
-    const waiting = slipway(["apps", "create", "--spec", specFile, "--wait", "-o", "json"], env);
-    let id: string | undefined;
-    for (let i = 0; i < 100 && id === undefined; i++) {
-      const listed = await slipway(["apps", "list-deployments", "waited-app", "-o", "json"], env);
-      id = listed.code === 0 ? (JSON.parse(listed.stdout) as { id: string }[])[0]?.id : undefined;
-      if (id === undefined) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(id !== undefined, "the App controller created the initial deployment");
-    const cancel = await slipway(["apps", "cancel-deployment", "waited-app", id], env);
-    assert.equal(cancel.code, 0, cancel.stderr);
-    const res = await waiting;
+    const res = await slipway(["apps", "create", "--spec", specFile, "--wait", "-o", "json"], env);
     assert.equal(res.code, 1);
-    assert.match(res.stderr, new RegExp(`deployment ${id} ended CANCELED`));
+    const listed = await slipway(["apps", "list-deployments", "waited-app", "-o", "json"], env);
+    const deployments = JSON.parse(listed.stdout) as { id: string }[];
+    assert.equal(deployments.length, 1);
+    assert.match(res.stderr, new RegExp(`deployment ${deployments[0]?.id} ended ERROR`));
   });
 
   it("prints the app's spec and deletes only with --force", async () => {

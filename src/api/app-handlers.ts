@@ -28,7 +28,10 @@ const listApps: Handler<Routes["listApps"]> = async ({ deps, principal, query, s
 };
 
 /** The App's source from a create/update body; checks that an upload exists. */
-async function appSource(deps: ApiDeps, body: { source?: AppSourceJson } | undefined): Promise<AppSource | undefined> {
+async function appSource(
+  deps: ApiDeps,
+  body: { source?: AppSourceJson } | undefined,
+): Promise<AppSource | undefined> {
   const source = body?.source;
   if (source === undefined) return undefined;
   if ("files" in source) return { kind: "files", files: checkInlineFiles(source.files) };

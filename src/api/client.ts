@@ -8,8 +8,8 @@ import { codeOfStatus } from "./error-response.js";
 import {
   fillPath,
   type InputOf,
-  type ResponseOf,
   type RawBodyRoute,
+  type ResponseOf,
   type RouteDef,
   type RouteName,
   type Routes,
@@ -37,7 +37,9 @@ export interface WatchEventOf<T> {
 
 /** The client: a method per route, plus `watch` for list routes that support `?watch=true`. */
 export type Client = {
-  [K in Exclude<RouteName, StreamRoute | RawBodyRoute>]: (input: InputOf<Routes[K]>) => Promise<ResponseOf<Routes[K]>>;
+  [K in Exclude<RouteName, StreamRoute | RawBodyRoute>]: (
+    input: InputOf<Routes[K]>,
+  ) => Promise<ResponseOf<Routes[K]>>;
 } & {
   /** Uploads a source folder's .tar.gz (POST /v1/sources). */
   uploadSource(archive: Uint8Array): Promise<ResponseOf<Routes["createSource"]>>;
@@ -121,7 +123,10 @@ export function createClient(options: ClientOptions): Client {
     client[name] = async (input: LooseInput = {}) => (await send(route, input, {})).json();
   }
   client.uploadSource = async (archive: Uint8Array) => {
-    const headers: Record<string, string> = { accept: "application/json", "content-type": "application/gzip" };
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "content-type": "application/gzip",
+    };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     const url = new URL(base + routes.createSource.path);
     const response = await doFetch(url, { method: "POST", headers, body: archive });

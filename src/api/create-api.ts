@@ -11,11 +11,11 @@ import { type ApiDeps, type Call, type Handler, requireValid } from "./call.js";
 import { deploymentHandlers } from "./deployment-handlers.js";
 import { errorResponse } from "./error-response.js";
 import { logHandlers } from "./log-handlers.js";
-import { sourceHandlers } from "./source-handlers.js";
 import { buildOpenApi } from "./openapi.js";
 import { parseJson, readBody } from "./read-body.js";
 import { createRequestValidator, type PartChecker } from "./request-validator.js";
 import { type Access, honoPath, type RouteDef, type RouteName, type Routes, routes } from "./routes.js";
+import { sourceHandlers } from "./source-handlers.js";
 import { systemHandlers } from "./system-handlers.js";
 
 /** Per-request values shared by the middleware and the route handlers. */
@@ -41,7 +41,6 @@ function authorize(access: Access, principal: Principal | undefined): void {
 /** Reads, parses and checks the body of a route; YAML spec bodies are validated here with positions. */
 async function readInput(
   c: Context<Env>,
-  deps: ApiDeps,
   name: string,
   route: RouteDef,
   check: PartChecker,
@@ -126,7 +125,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       check(name, "params", params);
       const query = c.req.query();
       check(name, "query", query);
-      const input = await readInput(c, deps, name, route, check);
+      const input = await readInput(c, name, route, check);
       const call: Call<RouteDef> = {
         deps,
         principal: principal as Principal,
@@ -138,7 +137,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         validSpec: (options) =>
           input.yaml !== undefined
             ? requireValid(deps.validator.validateText(input.yaml, options))
-            : requireValid(deps.validator.validate((input.body as { spec?: unknown } | undefined)?.spec, options)),
+            : requireValid(
+                deps.validator.validate((input.body as { spec?: unknown } | undefined)?.spec, options),
+              ),
         setTarget: (target) => c.set("target", target),
       };
       const result = await handler(call);

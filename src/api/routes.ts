@@ -25,7 +25,6 @@ import {
   ProposeResponse,
   RestartBody,
   RollbackBody,
-  SpecBody,
   TeamResponse,
   UploadResponse,
   WatchQuery,
@@ -141,10 +140,14 @@ export const routes = {
   createSource: {
     method: "POST",
     path: "/v1/sources",
-    summary: "Upload a source folder as a .tar.gz (at most 100 MiB); answers its digest for an app's source.upload",
+    summary:
+      "Upload a source folder as a .tar.gz (at most 100 MiB); answers its digest for an app's source.upload",
     access: "write",
     status: 201,
-    rawBody: { types: ["application/gzip", "application/x-gzip", "application/octet-stream"], maxBytes: 100 * 1024 * 1024 },
+    rawBody: {
+      types: ["application/gzip", "application/x-gzip", "application/octet-stream"],
+      maxBytes: 100 * 1024 * 1024,
+    },
     response: UploadResponse,
   },
   getLogs: {

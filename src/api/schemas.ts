@@ -106,10 +106,16 @@ export const InlineFileSchema = Type.Object(
  */
 export const AppSourceBody = Type.Union([
   Type.Object({ upload: Type.String({ pattern: "^sha256:[0-9a-f]{64}$" }) }, { additionalProperties: false }),
-  Type.Object({ files: Type.Array(InlineFileSchema, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
+  Type.Object(
+    { files: Type.Array(InlineFileSchema, { minItems: 1, maxItems: 1000 }) },
+    { additionalProperties: false },
+  ),
 ]);
 /** The body of create and update: the spec, and optionally the app's own code (kept on update when absent). */
-export const AppBody = Type.Object({ spec: AppSpecRef, source: Type.Optional(AppSourceBody) }, { additionalProperties: false });
+export const AppBody = Type.Object(
+  { spec: AppSpecRef, source: Type.Optional(AppSourceBody) },
+  { additionalProperties: false },
+);
 /** What POST /v1/sources answers. */
 export const UploadResponse = Type.Object({ digest: Type.String(), size_bytes: Type.Integer() });
 /** The body of propose: the spec and, when updating, the app it is for. */

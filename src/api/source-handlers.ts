@@ -8,7 +8,10 @@ import type { Routes } from "./routes.js";
 
 const createSource: Handler<Routes["createSource"]> = async ({ deps, rawBody, setTarget }) => {
   if (deps.uploads === undefined)
-    throw new SlipwayError("unavailable", "this server keeps no uploads (it was started without an upload store)");
+    throw new SlipwayError(
+      "unavailable",
+      "this server keeps no uploads (it was started without an upload store)",
+    );
   if (rawBody === undefined || rawBody.length === 0)
     throw new SlipwayError("invalid_argument", "the upload is empty; send a .tar.gz of the source folder");
   const stored = await deps.uploads.put(rawBody);

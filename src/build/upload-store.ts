@@ -31,7 +31,10 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 export function createUploadStore(options: { root: string }): UploadStore {
   const pathOf = (digest: string) => {
     if (!DIGEST.test(digest))
-      throw new SlipwayError("invalid_argument", `"${digest}" is not an upload digest (sha256:<64 hex digits>)`);
+      throw new SlipwayError(
+        "invalid_argument",
+        `"${digest}" is not an upload digest (sha256:<64 hex digits>)`,
+      );
     return join(options.root, `${digest.slice("sha256:".length)}.tar.gz`);
   };
   return {

@@ -6,6 +6,7 @@ import { basename, resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { stringify } from "yaml";
 import type { AppJson, Client, DeploymentJson } from "../api/index.js";
+import { packSource } from "../build/index.js";
 import { directoryTree, proposeSpec } from "../detect/index.js";
 import { isErrorCode } from "../resources/index.js";
 import { type AppSpec, createSpecValidator, formatIssue } from "../spec/index.js";
@@ -36,17 +37,30 @@ interface VerbContext {
 const COMMON: Options = { output: { type: "string", short: "o" }, context: { type: "string" } };
 const WAIT: Options = { wait: { type: "boolean" }, "wait-timeout": { type: "string" } };
 
-async function readSpec(io: CliIo, path: string | undefined): Promise<AppSpec | number> {
+async function readSpec(io: CliIo, path: string | undefined, appSource = false): Promise<AppSpec | number> {
   if (path === undefined) throw new UsageError("--spec FILE is required (- for standard input)");
   const name = path === "-" ? "<stdin>" : path;
   const bytes = path === "-" ? await io.readStdin() : await io.readFile(path);
-  const result = createSpecValidator().validateText(bytes);
+  const result = createSpecValidator().validateText(bytes, { appSource });
   for (const w of result.warnings) io.stderr(`warning: ${formatIssue(w, name)}\n`);
   if (!result.valid || result.spec === undefined) {
     for (const e of result.errors) io.stderr(`${formatIssue(e, name)}\n`);
     return 1;
   }
   return result.spec;
+}
+
+/** With `--source DIR`: packs and uploads the folder; the body's `source` naming it. */
+async function uploadSource(
+  io: CliIo,
+  client: Client,
+  dir: string | undefined,
+): Promise<{ source?: { upload: string } }> {
+  if (dir === undefined) return {};
+  const archive = await packSource(dir);
+  const { digest, size_bytes } = await client.uploadSource(archive);
+  io.stderr(`uploaded ${dir} (${size_bytes} bytes, ${digest})\n`);
+  return { source: { upload: digest } };
 }
 
 function showDeployment(io: CliIo, ctx: VerbContext, deployment: DeploymentJson): void {
@@ -150,34 +164,40 @@ const verbs: Record<string, Verb> = {
     },
   },
   create: {
-    usage: "slipway apps create --spec FILE [--upsert] [--wait]",
+    usage: "slipway apps create --spec FILE [--source DIR] [--upsert] [--wait]",
     args: 0,
-    options: { spec: { type: "string" }, upsert: { type: "boolean" }, ...WAIT },
+    options: { spec: { type: "string" }, source: { type: "string" }, upsert: { type: "boolean" }, ...WAIT },
     run: async (io, ctx) => {
-      const spec = await readSpec(io, ctx.values.spec as string | undefined);
+      const dir = ctx.values.source as string | undefined;
+      const spec = await readSpec(io, ctx.values.spec as string | undefined, dir !== undefined);
       if (typeof spec === "number") return spec;
       const client = await ctx.client();
+      const body = { spec, ...(await uploadSource(io, client, dir)) };
       const before = ctx.values.wait === true ? await deploymentIds(ctx, spec.name) : new Set<string>();
       let app: AppJson;
       try {
-        ({ app } = await client.createApp({ body: { spec } }));
+        ({ app } = await client.createApp({ body }));
       } catch (err) {
         if (ctx.values.upsert !== true || !isErrorCode(err, "already_exists")) throw err;
-        ({ app } = await client.updateApp({ params: { app: spec.name }, body: { spec } }));
+        ({ app } = await client.updateApp({ params: { app: spec.name }, body }));
       }
       return showAppAndWait(io, ctx, app, before);
     },
   },
   update: {
-    usage: "slipway apps update APP --spec FILE [--wait]",
+    usage: "slipway apps update APP --spec FILE [--source DIR] [--wait]",
     args: 1,
-    options: { spec: { type: "string" }, ...WAIT },
+    options: { spec: { type: "string" }, source: { type: "string" }, ...WAIT },
     run: async (io, ctx) => {
-      const spec = await readSpec(io, ctx.values.spec as string | undefined);
+      const dir = ctx.values.source as string | undefined;
+      // Without --source the app keeps the code it has, so the spec may omit sources then too.
+      const spec = await readSpec(io, ctx.values.spec as string | undefined, true);
       if (typeof spec === "number") return spec;
       const name = ctx.args[0] as string;
+      const client = await ctx.client();
+      const body = { spec, ...(await uploadSource(io, client, dir)) };
       const before = ctx.values.wait === true ? await deploymentIds(ctx, name) : new Set<string>();
-      const { app } = await (await ctx.client()).updateApp({ params: { app: name }, body: { spec } });
+      const { app } = await client.updateApp({ params: { app: name }, body });
       return showAppAndWait(io, ctx, app, before);
     },
   },

@@ -100,13 +100,20 @@ async function checkOut(
       return {};
     }
     const checked = validateInlineFiles(source.files);
-    if (!checked.ok) throw new SlipwayError("invalid_argument", checked.errors.map((e) => `${e.path}: ${e.message}`).join("; "));
+    if (!checked.ok)
+      throw new SlipwayError(
+        "invalid_argument",
+        checked.errors.map((e) => `${e.path}: ${e.message}`).join("; "),
+      );
     await writeInlineFiles(checked.files, dest);
     log(`wrote ${checked.files.length} inline files`);
     return {};
   }
   if (component.image !== undefined)
-    throw new SlipwayError("failed_precondition", `${component.name}: image sources are not supported by this server yet`);
+    throw new SlipwayError(
+      "failed_precondition",
+      `${component.name}: image sources are not supported by this server yet`,
+    );
   const fileUrl = component.git?.repo_clone_url?.startsWith("file://") === true;
   let url: string;
   let branch: string | undefined;
@@ -115,7 +122,8 @@ async function checkOut(
     branch = component.git?.branch;
   } else {
     const target = gitCloneTarget(component);
-    if (!target.ok) throw new SlipwayError("invalid_argument", `${component.name}.${target.path}: ${target.message}`);
+    if (!target.ok)
+      throw new SlipwayError("invalid_argument", `${component.name}.${target.path}: ${target.message}`);
     if (target.target === undefined)
       throw new SlipwayError("failed_precondition", `${component.name} has no git source to fetch`);
     ({ url, branch } = target.target);
@@ -148,7 +156,14 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
       await mkdir(workRoot, { recursive: true });
       const checkout = await mkdtemp(join(workRoot, "checkout-"));
       try {
-        const { commit } = await checkOut(options, deployment, build, component, join(checkout, "src"), request);
+        const { commit } = await checkOut(
+          options,
+          deployment,
+          build,
+          component,
+          join(checkout, "src"),
+          request,
+        );
         const result = await runBuild({
           source: join(checkout, "src"),
           component,
@@ -164,7 +179,11 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
           force: build.spec.forceBuild,
           ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
         });
-        return { artifactId: result.id, reused: result.reused, ...(commit === undefined ? {} : { sourceCommitHash: commit }) };
+        return {
+          artifactId: result.id,
+          reused: result.reused,
+          ...(commit === undefined ? {} : { sourceCommitHash: commit }),
+        };
       } finally {
         await rm(checkout, { recursive: true, force: true });
       }

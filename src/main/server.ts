@@ -71,7 +71,11 @@ export async function runServer(argv: string[]): Promise<number> {
     ...(caFile === undefined ? {} : { caFile }),
     allowFileGitUrls: values["allow-file-git-urls"] === true,
   });
-  const buildStream = (key: ObjectKey) => ({ namespace: key.namespace ?? "", type: "BUILD" as const, name: key.name });
+  const buildStream = (key: ObjectKey) => ({
+    namespace: key.namespace ?? "",
+    type: "BUILD" as const,
+    name: key.name,
+  });
   const manager = createSlipwayManager({
     store,
     log,

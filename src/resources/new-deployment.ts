@@ -4,9 +4,9 @@
  * caller stores it. Used by the App controller (new generations) and the API (manual deploys,
  * rollbacks, restarts).
  */
-import type { AppSource } from "./app.js";
+
 import { type AppSpec, normalize } from "../spec/index.js";
-import type { App } from "./app.js";
+import type { App, AppSource } from "./app.js";
 import {
   type CauseDetails,
   DEPLOYMENT_KIND,

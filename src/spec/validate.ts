@@ -73,7 +73,11 @@ export function createSpecValidator(): SpecValidator {
       });
       return { valid: false, wrapped: parsed.wrapped, errors: [error], warnings: [] };
     }
-    const errors = sortIssues(dedupe([...checkSchema(spec), ...checkRules(spec, { appSource: options.appSource === true })].map(place)));
+    const errors = sortIssues(
+      dedupe(
+        [...checkSchema(spec), ...checkRules(spec, { appSource: options.appSource === true })].map(place),
+      ),
+    );
     const warnings = sortIssues(checkWarnings(spec, options.backend ?? "local").map(place));
     if (errors.length > 0) return { valid: false, wrapped: parsed.wrapped, errors, warnings };
     return { valid: true, spec: spec as AppSpec, wrapped: parsed.wrapped, errors, warnings };

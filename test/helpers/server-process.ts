@@ -1,0 +1,63 @@
+/**
+ * The real binaries for end-to-end tests: `slipway server` started on a loopback port with its own
+ * data directory, and the `slipway` CLI run as a user would.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { join } from "node:path";
+import { repoRoot } from "./repo-root.js";
+
+/** The `slipway` command of this checkout. */
+export const SLIPWAY_BIN = join(repoRoot(), "bin", "slipway.js");
+
+/** How one CLI run ended. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `slipway ARGS` with a clean environment plus `env`; resolves when it exits (30 s at most). */
+export function slipway(args: string[], env: Record<string, string>, input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [SLIPWAY_BIN, ...args],
+      { env: { PATH: process.env.PATH ?? "", HOME: env.HOME ?? "/nonexistent", ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input ?? "");
+  });
+}
+
+/** A running server. */
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+}
+
+/** Starts `slipway server --data-dir DIR --listen 127.0.0.1:0 ...extra`; resolves once it listens. */
+export function startServer(dataDir: string, extra: string[] = []): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [SLIPWAY_BIN, "server", "--data-dir", dataDir, "--listen", "127.0.0.1:0", ...extra],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /API listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1] !== undefined) resolve({ child, url: m[1], stderr: () => err });
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${err}`)));
+  });
+}
