@@ -17,17 +17,18 @@ const HEX_HASH = /[-.]([0-9a-f]{8,64})(?:\.[A-Za-z0-9]+)+$/;
 
 /**
  * Whether a file name (no directory) carries a content hash. Vite's 8-character token must hold
- * a digit, or an upper-case letter after its first character and a lower-case one, so words like
- * `big-elephant.js` or `my-Elephant.js` are not taken for hashes; a hex token must hold a digit
- * and a letter, so `report-20240101.pdf` is not one either. A real hash that fails these (rare)
- * only loses the year-long caching: the mistake is always on the safe side.
+ * a digit and a letter, or an upper-case letter after its first character and a lower-case one,
+ * so words (`big-elephant.js`) and dates (`report-20240101.pdf`) are not taken for hashes; a hex
+ * token must hold a digit and a letter too. A real hash that fails these (rare) only loses the
+ * year-long caching: the mistake is always on the safe side.
  */
 export function isFingerprinted(fileName: string): boolean {
   const hex = HEX_HASH.exec(fileName)?.[1];
   if (hex !== undefined && /[0-9]/.test(hex) && /[a-f]/.test(hex)) return true;
   const token = BASE64URL_HASH.exec(fileName)?.[1];
   if (token === undefined) return false;
-  return /[0-9]/.test(token) || (/[A-Z]/.test(token.slice(1)) && /[a-z]/.test(token));
+  const letter = /[A-Za-z]/.test(token);
+  return (/[0-9]/.test(token) && letter) || (/[A-Z]/.test(token.slice(1)) && /[a-z]/.test(token));
 }
 
 /** The Cache-Control for a file served with `contentType`: HTML revalidates, hashed assets are immutable. */

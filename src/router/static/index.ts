@@ -1,6 +1,13 @@
-export { IMMUTABLE, isFingerprinted, REVALIDATE, SHORT, cacheControlFor } from "./cache-policy.js";
+export { cacheControlFor, IMMUTABLE, isFingerprinted, REVALIDATE, SHORT } from "./cache-policy.js";
 export { contentTypeOf, isCompressible } from "./content-type.js";
-export { chooseEncoding, type Encoding, etagMatches, isNotModified, parseRange, type RangeResult } from "./negotiate.js";
+export {
+  chooseEncoding,
+  type Encoding,
+  etagMatches,
+  isNotModified,
+  parseRange,
+  type RangeResult,
+} from "./negotiate.js";
 export {
   renderStaticBackend,
   renderStaticCache,

@@ -16,10 +16,13 @@ export function chooseEncoding(acceptEncoding: string | undefined): Encoding {
   if (acceptEncoding === undefined) return "identity";
   const q = new Map<string, number>();
   for (const part of acceptEncoding.split(",")) {
-    const [name = "", ...params] = part.trim().toLowerCase().split(";");
+    const [name = "", ...params] = part
+      .toLowerCase()
+      .split(";")
+      .map((p) => p.trim());
     if (name === "") continue;
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    const value = qParam === undefined ? 1 : Number(qParam.slice(2));
+    const qParam = params.find((p) => p.replace(/\s/g, "").startsWith("q="));
+    const value = qParam === undefined ? 1 : Number(qParam.replace(/\s/g, "").slice(2));
     q.set(name === "x-gzip" ? "gzip" : name, Number.isFinite(value) ? value : 0);
   }
   const qOf = (coding: string): number => q.get(coding) ?? q.get("*") ?? 0;
@@ -48,7 +51,11 @@ export interface ConditionalHeaders {
  * ignored, RFC 9110 13.2.2), else If-Modified-Since at or after `mtimeMs` (to the second, as
  * Last-Modified carries it). `etags` are the validators this representation is known by.
  */
-export function isNotModified(headers: ConditionalHeaders, etags: readonly string[], mtimeMs: number): boolean {
+export function isNotModified(
+  headers: ConditionalHeaders,
+  etags: readonly string[],
+  mtimeMs: number,
+): boolean {
   const inm = headers["if-none-match"];
   if (inm !== undefined) return etags.some((e) => etagMatches(inm, e));
   const ims = headers["if-modified-since"];
@@ -58,7 +65,10 @@ export function isNotModified(headers: ConditionalHeaders, etags: readonly strin
 }
 
 /** A byte range request's outcome: serve whole, serve `start..end` (inclusive), or 416. */
-export type RangeResult = { kind: "whole" } | { kind: "partial"; start: number; end: number } | { kind: "unsatisfiable" };
+export type RangeResult =
+  | { kind: "whole" }
+  | { kind: "partial"; start: number; end: number }
+  | { kind: "unsatisfiable" };
 
 /**
  * Interprets a `Range` header for a body of `size` bytes. One range only (`bytes=a-b`, `bytes=a-`,

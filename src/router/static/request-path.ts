@@ -28,7 +28,8 @@ export function parseRequestPath(url: string, maxLength = MAX_URL_LENGTH): Reque
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   if (/[\\\x00-\x1f\x7f#]/.test(raw)) return refuse(400, "control character, # or backslash in path");
   if (/%(?![0-9a-fA-F]{2})/.test(raw)) return refuse(400, "malformed percent-encoding");
-  if (/%(?:2f|5c|[01][0-9a-f]|7f)/i.test(raw)) return refuse(400, "encoded slash, backslash or control character");
+  if (/%(?:2f|5c|[01][0-9a-f]|7f)/i.test(raw))
+    return refuse(400, "encoded slash, backslash or control character");
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);

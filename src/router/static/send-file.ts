@@ -68,7 +68,11 @@ export async function sendFile(
     return;
   }
   const range = ok
-    ? parseRange(req.headers.range, stats.size, { header: single(req.headers["if-range"]), etag, lastModified })
+    ? parseRange(req.headers.range, stats.size, {
+        header: single(req.headers["if-range"]),
+        etag,
+        lastModified,
+      })
     : ({ kind: "whole" } as const);
   if (ok) res.setHeader("Accept-Ranges", "bytes");
   if (range.kind === "unsatisfiable") {
