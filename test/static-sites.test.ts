@@ -4,6 +4,7 @@
  * README), both published as artifacts with the real artifact store.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { type IncomingHttpHeaders, request } from "node:http";
 import { connect } from "node:net";
@@ -12,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { publishArtifact } from "../src/build/index.js";
-import { IMMUTABLE, REVALIDATE, SHORT, SITE_HEADER } from "../src/router/index.js";
+import { IMMUTABLE, REVALIDATE, SHORT, SITE_HEADER, startStaticServer } from "../src/router/index.js";
 import type { AppSpec } from "../src/spec/index.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { type StaticStack, startStaticStack } from "./helpers/static-stack.js";
@@ -307,5 +308,21 @@ describe("static sites behind a real HAProxy", { timeout: 60_000 }, () => {
     assert.ok(!broken.body.toString().includes(work));
     sites.delete("later/web");
     assert.equal((await direct("later/web", "/vite.svg")).status, 404);
+  });
+});
+
+describe("the static server alone", { timeout: 30_000 }, () => {
+  it("drops a client that never finishes its headers (408) instead of waiting forever", async () => {
+    const server = await startStaticServer({ sites: () => undefined, headersTimeoutMs: 300 });
+    try {
+      const socket = connect(server.port, "127.0.0.1");
+      const chunks: Buffer[] = [];
+      socket.on("data", (c: Buffer) => chunks.push(c));
+      socket.write("GET / HTTP/1.1\r\nHost: x\r\n");
+      await once(socket, "close");
+      assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.1 408/);
+    } finally {
+      await server.close();
+    }
   });
 });

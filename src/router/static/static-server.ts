@@ -88,18 +88,27 @@ export function staticSiteOf(root: string, spec: StaticSiteSpec): StaticSite {
 export async function startStaticServer(options: StaticServerOptions): Promise<StaticServer> {
   const cache = new CompressedCache(options.compressedCacheBytes ?? 64 * 1024 * 1024);
   const maxCompressBytes = options.maxCompressBytes ?? 8 * 1024 * 1024;
-  const server = createServer((req, res) => {
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  // Node checks the two timeouts on this interval (default 30 s, which would triple a 10 s bound).
+  const interval = Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4)));
+  const server = createServer({ connectionsCheckingInterval: interval }, (req, res) => {
     const site = headerOf(req);
     res.on("finish", () =>
       options.onResponse?.({ site, method: req.method ?? "", url: req.url ?? "", status: res.statusCode }),
     );
     handle(req, res, site, options.sites, cache, maxCompressBytes).catch((err: unknown) => {
+      if (res.headersSent) {
+        // Mostly a client that went away mid-body (ERR_STREAM_PREMATURE_CLOSE): nothing to report.
+        if (!(err instanceof Error && "code" in err && err.code === "ERR_STREAM_PREMATURE_CLOSE"))
+          options.onError?.(err);
+        res.destroy();
+        return;
+      }
       options.onError?.(err);
-      if (!res.headersSent) plain(res, 500, "Internal error.");
-      else res.destroy();
+      plain(res, 500, "Internal error.");
     });
   });
-  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.headersTimeout = headersTimeout;
   server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   // Longer than HAProxy's idle-connection purge (5 s), so HAProxy closes reused connections first.
   server.keepAliveTimeout = 15_000;
