@@ -79,6 +79,14 @@ const uncached: AppSpec = {
   static_sites: [{ name: "web", error_document: "404.html" }],
 };
 const JS = "/assets/index-BkVz8Q2a.js";
+// Two sites on one host: /b/... is site b with /b stripped, so both see the same paths.
+const two: AppSpec = {
+  name: "two",
+  static_sites: [
+    { name: "a", routes: [{ path: "/" }] },
+    { name: "b", routes: [{ path: "/b" }], catchall_document: "index.html" },
+  ],
+};
 
 describe("static sites behind a real HAProxy", { timeout: 60_000 }, () => {
   let work = "";
@@ -109,6 +117,7 @@ describe("static sites behind a real HAProxy", { timeout: 60_000 }, () => {
         { spec: spa, roots: { site: spaDir } },
         { spec: vite, roots: { web: viteDir } },
         { spec: uncached, roots: { web: viteDir } },
+        { spec: two, roots: { a: viteDir, b: spaDir } },
       ],
       { cacheStatusHeader: true },
     );
@@ -280,6 +289,16 @@ describe("static sites behind a real HAProxy", { timeout: 60_000 }, () => {
     assert.equal(second.headers["x-cache-status"], "HIT");
     const cache = await stack?.api.command("show cache");
     assert.match(cache ?? "", /slipway_static/);
+  });
+
+  it("keeps two sites on one host apart in the edge cache", async () => {
+    const url = "/assets/index-DiwrgTda.css?two=1";
+    const a = await get(port, "two.localhost", url);
+    assert.equal(a.headers["content-type"], "text/css; charset=utf-8");
+    assert.equal((await get(port, "two.localhost", url)).headers["x-cache-status"], "HIT");
+    const b = await get(port, "two.localhost", `/b${url}`);
+    assert.equal(b.headers["content-type"], "text/html; charset=utf-8");
+    assert.match(b.body.toString(), /Hello from a static site/);
   });
 
   it("goes to the static server every time when the app sets disable_edge_cache", async () => {
