@@ -31,3 +31,4 @@ export {
   type ServerState,
   sendCommand,
 } from "./runtime-api.js";
+export * from "./static/index.js";
