@@ -46,6 +46,18 @@ export const CauseDetailsSchema = Type.Object({
 });
 
 /** A deployment on the wire. */
+/**
+ * One built component of a deployment (DO's `services[]` etc.): the commit it was built from, and
+ * Slipway's artifact id once the builds succeeded.
+ */
+export const DeploymentComponentSchema = Type.Object({
+  name: Type.String(),
+  source_commit_hash: Type.Optional(Type.String()),
+  artifact_id: Type.Optional(Type.String()),
+});
+/** A deployment's component on the wire. */
+export type DeploymentComponentJson = Static<typeof DeploymentComponentSchema>;
+/** A deployment on the wire. */
 export const DeploymentSchema = Type.Object({
   id: Type.String(),
   cause: Type.String(),
@@ -58,6 +70,10 @@ export const DeploymentSchema = Type.Object({
   phase_last_updated_at: Type.String(),
   cloned_from: Type.Optional(Type.String()),
   previous_deployment_id: Type.Optional(Type.String()),
+  services: Type.Optional(Type.Array(DeploymentComponentSchema)),
+  static_sites: Type.Optional(Type.Array(DeploymentComponentSchema)),
+  workers: Type.Optional(Type.Array(DeploymentComponentSchema)),
+  jobs: Type.Optional(Type.Array(DeploymentComponentSchema)),
 });
 /** A deployment on the wire. */
 export type DeploymentJson = Static<typeof DeploymentSchema>;

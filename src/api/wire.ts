@@ -1,9 +1,15 @@
 /**
  * Converts stored resources to the API's DigitalOcean-shaped JSON.
  */
-import { type App, type Deployment, isErrorCode } from "../resources/index.js";
+import {
+  type App,
+  BUILT_COMPONENT_LISTS,
+  type BuiltComponentKind,
+  type Deployment,
+  isErrorCode,
+} from "../resources/index.js";
 import type { Store } from "../store/index.js";
-import type { AppJson, DeploymentJson } from "./schemas.js";
+import type { AppJson, DeploymentComponentJson, DeploymentJson } from "./schemas.js";
 
 /** The annotation holding an App's last spec change time (the store keeps only creation time). */
 export const UPDATED_AT_ANNOTATION = "slipway.dev/updated-at";
@@ -46,7 +52,25 @@ export function deploymentJson(d: Deployment): DeploymentJson {
     phase_last_updated_at: status.phaseLastUpdatedAt,
     ...(d.spec.clonedFrom === undefined ? {} : { cloned_from: d.spec.clonedFrom }),
     ...(d.spec.previousDeployment === undefined ? {} : { previous_deployment_id: d.spec.previousDeployment }),
+    ...componentLists(d),
   };
+}
+
+/** DO's per-kind component lists, when the builds recorded something. */
+function componentLists(d: Deployment): Partial<Record<BuiltComponentKind, DeploymentComponentJson[]>> {
+  const { artifacts, sourceCommits } = d.status ?? {};
+  if (artifacts === undefined && sourceCommits === undefined) return {};
+  const out: Partial<Record<BuiltComponentKind, DeploymentComponentJson[]>> = {};
+  for (const kind of BUILT_COMPONENT_LISTS) {
+    const names = (d.spec.appSpec[kind] ?? []).map((c) => c.name);
+    if (names.length === 0) continue;
+    out[kind] = names.map((name) => ({
+      name,
+      ...(sourceCommits?.[name] === undefined ? {} : { source_commit_hash: sourceCommits[name] }),
+      ...(artifacts?.[name] === undefined ? {} : { artifact_id: artifacts[name] }),
+    }));
+  }
+  return out;
 }
 
 async function embedded(

@@ -40,7 +40,14 @@ function buildStep(build: Build | undefined): Partial<ProgressStep> {
     case "RUNNING":
       return { status: "RUNNING", ...times };
     case "SUCCEEDED":
-      return { status: "SUCCESS", ...times };
+      // A reused artifact means nothing was built (a config-only change): say so on the step.
+      return status?.reused === true
+        ? {
+            status: "SUCCESS",
+            ...times,
+            message_base: `reused artifact ${status.artifactId ?? ""}; nothing was built`,
+          }
+        : { status: "SUCCESS", ...times };
     case "FAILED":
     case "CANCELED": {
       const message = status?.message ?? `build ${phase.toLowerCase()}`;

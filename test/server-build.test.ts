@@ -1,0 +1,264 @@
+/**
+ * Builds end to end through the real binaries: `slipway server` (SQLite, controllers, the server's
+ * Builder: real git, gVisor sandboxes on the shared test stack, the artifact store, the log store)
+ * and the `slipway` CLI. An app from a local git repository builds, records its commit, keeps its
+ * build log and yields an artifact that runs; a RUN_TIME env change deploys with no build; the same
+ * tree uploaded with `--source` reuses the artifact; inline files build; an unknown branch fails
+ * with its reason in the log. Needs root (runsc).
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Client, createClient, type DeploymentJson } from "../src/api/index.js";
+import { repoRoot } from "./helpers/repo-root.js";
+import { type ServerProcess, slipway, startServer } from "./helpers/server-process.js";
+import { sharedTestStack, TEST_STACK_ROOT } from "./helpers/test-stack.js";
+import { waitFor } from "./helpers/wait-for.js";
+
+const HOST_CA = "/etc/ssl/certs/ca-certificates.crt";
+const TERMINAL = ["PENDING_DEPLOY", "ACTIVE", "ERROR", "CANCELED"];
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t",
+    },
+  }).trim();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
+
+describe("slipway server builds apps", { timeout: 600_000 }, () => {
+  const root = repoRoot();
+  const dir = mkdtempSync(join(tmpdir(), "slipway-server-build-"));
+  const dataDir = join(dir, "data");
+  const repo = join(dir, "repos", "hello");
+  const env = { HOME: dir, SLIPWAY_CONFIG: join(dir, "config.yaml") };
+  let server: ServerProcess;
+  let client: Client;
+  let commit = "";
+  const children: ChildProcess[] = [];
+
+  /** Waits until the deployment is past building; returns it. */
+  async function settled(app: string, id: string): Promise<DeploymentJson> {
+    let last: DeploymentJson | undefined;
+    await waitFor(
+      async () => {
+        last = (await client.getDeployment({ params: { app, deployment: id } })).deployment;
+        return TERMINAL.includes(last.phase);
+      },
+      300_000,
+      `deployment ${id} of ${app} to finish building`,
+    );
+    return last as DeploymentJson;
+  }
+
+  /** The newest deployment of `app` that is not in `known`. */
+  async function newDeployment(app: string, known: Set<string>): Promise<string> {
+    let id: string | undefined;
+    await waitFor(
+      async () => {
+        const { deployments } = await client.listDeployments({ params: { app }, query: {} });
+        id = deployments.find((d) => !known.has(d.id))?.id;
+        return id !== undefined;
+      },
+      10_000,
+      `a new deployment of ${app}`,
+    );
+    return id as string;
+  }
+
+  async function buildLog(app: string, deployment: string): Promise<string[]> {
+    const lines: string[] = [];
+    for await (const e of client.stream("getLogs", { params: { app }, query: { deployment } }))
+      lines.push(e.text);
+    return lines;
+  }
+
+  function helloSpec(greeting: string, source: string): string {
+    return [
+      "name: hello",
+      "services:",
+      "  - name: web",
+      source,
+      "    http_port: 8080",
+      "    envs:",
+      "      - {key: NODE_ENV, value: production, scope: RUN_AND_BUILD_TIME}",
+      `      - {key: GREETING, value: ${greeting}, scope: RUN_TIME}`,
+      "",
+    ].join("\n");
+  }
+  const gitSource = (branch: string) => `    git: {repo_clone_url: "file://${repo}", branch: ${branch}}`;
+
+  before(async () => {
+    assert.equal(process.getuid?.(), 0, "builds run in gVisor and need root");
+    await sharedTestStack();
+    cpSync(join(root, "examples", "node-express"), repo, { recursive: true });
+    git(repo, "init", "-q", "-b", "main");
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "first");
+    commit = git(repo, "rev-parse", "HEAD");
+    const extra = ["--stacks-dir", TEST_STACK_ROOT, "--allow-file-git-urls"];
+    if (existsSync(HOST_CA)) extra.push("--build-ca-file", HOST_CA);
+    server = await startServer(dataDir, extra);
+    const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
+    client = createClient({ baseUrl: server.url, token });
+    const init = await slipway(
+      ["auth", "init", "--url", server.url, "--token", token, "--context", "t"],
+      env,
+    );
+    assert.equal(init.code, 0, init.stderr);
+  });
+
+  after(() => {
+    for (const child of children) child.kill("SIGKILL");
+    if (server?.child.exitCode === null) server.child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let firstArtifact = "";
+
+  it("builds an app from a local git repository, records the commit and keeps the build log", async () => {
+    const specFile = join(dir, "hello.yaml");
+    writeFileSync(specFile, helloSpec("one", gitSource("main")));
+    const created = await slipway(["apps", "create", "--spec", specFile, "-o", "json"], env);
+    assert.equal(created.code, 0, created.stderr);
+    const id = await newDeployment("hello", new Set());
+    const d = await settled("hello", id);
+    assert.equal(d.phase, "PENDING_DEPLOY", JSON.stringify(d.progress));
+    const web = d.services?.[0];
+    assert.equal(web?.name, "web");
+    assert.equal(web?.source_commit_hash, commit);
+    assert.match(web?.artifact_id ?? "", /^[0-9a-f]{64}$/);
+    firstArtifact = web?.artifact_id ?? "";
+    const log = await buildLog("hello", id);
+    assert.ok(log.includes("==> build attempt 1 of web started"), log.join("\n"));
+    assert.ok(log.some((l) => l.includes(`fetched ${commit}`)));
+    assert.ok(log.some((l) => l.startsWith("==> build succeeded: artifact ")));
+    const cli = await slipway(["apps", "logs", "hello", "web", "--deployment", id], env);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /^web \S+ ==> build attempt 1 of web started$/m);
+  });
+
+  it("exports an artifact whose app tree runs with node server.js", async () => {
+    const appDir = join(dataDir, "builds", "artifacts", firstArtifact, "app");
+    const metadata = JSON.parse(
+      readFileSync(join(dataDir, "builds", "artifacts", firstArtifact, "metadata.json"), "utf8"),
+    );
+    assert.equal(metadata.group, "nodejs");
+    assert.equal(metadata.env.NODE_ENV, "production");
+    assert.equal(metadata.env.GREETING, undefined, "RUN_TIME envs are not part of the artifact");
+    const port = await freePort();
+    const child = spawn(process.execPath, ["server.js"], {
+      cwd: appDir,
+      env: { PORT: String(port), NODE_ENV: "production" },
+      stdio: "ignore",
+    });
+    children.push(child);
+    let body = "";
+    await waitFor(
+      async () => {
+        body = await fetch(`http://127.0.0.1:${port}/`).then(
+          (r) => r.text(),
+          () => "",
+        );
+        return body !== "";
+      },
+      10_000,
+      "the artifact's server to answer",
+    );
+    assert.equal(body, "Hello from Slipway (production)\n");
+  });
+
+  it("deploys a RUN_TIME env change with no build: the artifact is reused", async () => {
+    const { deployments } = await client.listDeployments({ params: { app: "hello" }, query: {} });
+    const specFile = join(dir, "hello-2.yaml");
+    writeFileSync(specFile, helloSpec("two", gitSource("main")));
+    const updated = await slipway(["apps", "update", "hello", "--spec", specFile], env);
+    assert.equal(updated.code, 0, updated.stderr);
+    const id = await newDeployment("hello", new Set(deployments.map((d) => d.id)));
+    const d = await settled("hello", id);
+    assert.equal(d.phase, "PENDING_DEPLOY");
+    assert.equal(d.services?.[0]?.artifact_id, firstArtifact);
+    const components = d.progress.steps
+      .find((s) => s.name === "build")
+      ?.steps?.find((s) => s.name === "components");
+    assert.match(components?.steps?.[0]?.message_base ?? "", /reused artifact .*nothing was built/);
+    const log = await buildLog("hello", id);
+    assert.ok(
+      log.some((l) => l.includes("(reused, nothing built)")),
+      log.join("\n"),
+    );
+    assert.ok(!log.some((l) => l.startsWith("install:") || l.startsWith("build:")), log.join("\n"));
+  });
+
+  it("reuses the artifact for the same tree uploaded with --source", async () => {
+    const specFile = join(dir, "uploaded.yaml");
+    writeFileSync(specFile, helloSpec("one", "").replace("name: hello", "name: uploaded"));
+    const created = await slipway(
+      ["apps", "create", "--spec", specFile, "--source", repo, "-o", "json"],
+      env,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stderr, /uploaded .* \(\d+ bytes, sha256:[0-9a-f]{64}\)/);
+    const id = await newDeployment("uploaded", new Set());
+    const d = await settled("uploaded", id);
+    assert.equal(d.phase, "PENDING_DEPLOY", JSON.stringify(d.progress));
+    assert.equal(d.services?.[0]?.artifact_id, firstArtifact);
+    assert.equal(d.services?.[0]?.source_commit_hash, undefined);
+  });
+
+  it("builds inline files, refusing a path that leaves the tree", async () => {
+    const spec = { name: "inline", static_sites: [{ name: "site" }] };
+    await assert.rejects(
+      client.createApp({ body: { spec, source: { files: [{ path: "../etc/passwd", content: "x" }] } } }),
+      /source\.files\[0\]\.path: .*\.\./,
+    );
+    await assert.rejects(client.getApp({ params: { app: "inline" } }), /not found/);
+    const html = "<!doctype html><title>inline</title><h1>typed in a browser</h1>\n";
+    await client.createApp({ body: { spec, source: { files: [{ path: "./index.html", content: html }] } } });
+    const id = await newDeployment("inline", new Set());
+    const d = await settled("inline", id);
+    assert.equal(d.phase, "PENDING_DEPLOY", JSON.stringify(d.progress));
+    const artifact = d.static_sites?.[0]?.artifact_id ?? "";
+    assert.equal(
+      readFileSync(join(dataDir, "builds", "artifacts", artifact, "app", "index.html"), "utf8"),
+      html,
+    );
+  });
+
+  it("fails a build of an unknown branch with the reason in the deployment and the log", async () => {
+    const specFile = join(dir, "broken.yaml");
+    writeFileSync(specFile, helloSpec("one", gitSource("nope")).replace("name: hello", "name: broken"));
+    const created = await slipway(["apps", "create", "--spec", specFile, "--wait"], env);
+    assert.equal(created.code, 1);
+    const { deployments } = await client.listDeployments({ params: { app: "broken" }, query: {} });
+    const d = deployments[0] as DeploymentJson;
+    assert.equal(d.phase, "ERROR");
+    assert.match(JSON.stringify(d.progress), /branch \\"nope\\" not found/);
+    const log = await buildLog("broken", d.id);
+    assert.ok(
+      log.some((l) => /==> build failed: .*branch "nope" not found/.test(l)),
+      log.join("\n"),
+    );
+  });
+});
