@@ -3,6 +3,7 @@ export {
   EXACT_MAP,
   type HaproxyConfig,
   type HaproxyConfigOptions,
+  type HaproxyTlsOptions,
   mapKey,
   mapValue,
   PREFIX_MAP,
@@ -31,3 +32,4 @@ export {
   type ServerState,
   sendCommand,
 } from "./runtime-api.js";
+export * from "./tls/index.js";
