@@ -5,6 +5,7 @@
  * value, so hosts and paths come and go with `add map` / `del map` on the runtime API, and
  * instances with `set server` on pre-declared `server-template` slots — no reload.
  */
+import { type JwtKey, jwtLines } from "./jwt/jwt-config.js";
 import type { CorsPolicy, RouteAction, RouteRule, RouteTable } from "./route-table.js";
 
 /** Options of {@link renderHaproxyConfig}. */
@@ -21,6 +22,11 @@ export interface HaproxyConfigOptions {
   slots?: number;
   /** Empty backends (`spare__0`, ...) that apps added at run time are placed on. Default 4. */
   spareBackends?: number;
+  /**
+   * The public keys of the issuers named by `slipway_auth` (files HAProxy loads at start). A
+   * protected backend whose issuer has no key here refuses every token (401).
+   */
+  jwtKeys?: readonly JwtKey[];
   /** HTTPS: a second bind serving the certificates of a crt-list. Absent: HTTP only. */
   tls?: HaproxyTlsOptions;
 }
@@ -79,7 +85,7 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOpt
   }
   const config = [
     ...globalSection(options),
-    ...frontendSection(options, policies.lines),
+    ...frontendSection(options, policies.lines, jwtLines(table, options.jwtKeys ?? [])),
     ...table.backends.flatMap((b) => backendSection(b.name, b.port, b.healthPath, options)),
     ...Array.from({ length: options.spareBackends ?? 4 }, (_, i) =>
       backendSection(spareBackendName(i), 8080, undefined, options),
@@ -159,7 +165,11 @@ const RETURN_CODES = [300, 304] as const;
 const STRIP_BITS = [256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
 const IS_B = "{ var(txn.kind) -m str B }";
 
-function frontendSection(o: HaproxyConfigOptions, corsLines: readonly string[]): string[] {
+function frontendSection(
+  o: HaproxyConfigOptions,
+  corsLines: readonly string[],
+  authLines: readonly string[],
+): string[] {
   return [
     "frontend slipway",
     `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.httpPort}`,
@@ -178,6 +188,7 @@ function frontendSection(o: HaproxyConfigOptions, corsLines: readonly string[]):
     "  acl preflight_method req.hdr(access-control-request-method) -m found",
     ...corsLines,
     ...redirectLines(),
+    ...authLines,
     ...pathLines(),
     `  use_backend %[var(txn.route),field(3,|)] if ${IS_B}`,
     "",

@@ -11,7 +11,9 @@ export {
   slotName,
   spareBackendName,
 } from "./haproxy-config.js";
+export * from "./jwt/index.js";
 export {
+  type AuthPolicy,
   type BackendSpec,
   backendName,
   type CorsPolicy,

@@ -278,9 +278,12 @@ const compute = {
   alerts: opt(Type.Array(AlertRef)),
 };
 
-/** http:// is accepted only for a loopback issuer (a development identity provider). */
+/**
+ * http:// is accepted only for a loopback issuer (a development identity provider). Quotes,
+ * `#`, backslashes and `|` are refused: the router writes issuers into HAProxy ACL patterns.
+ */
 const ISSUER_URL_PATTERN =
-  '^(https://[^\\s"\\\\|]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?(/[^\\s"\\\\|]*)?)$';
+  "^(https://[^\\s\"'#\\\\|]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?(/[^\\s\"'#\\\\|]*)?)$";
 const IssuerUrl = Type.String({
   pattern: ISSUER_URL_PATTERN,
   patternErrorMessage: "must be an https:// URL (http:// only for localhost, 127.0.0.1 or [::1])",
@@ -288,8 +291,8 @@ const IssuerUrl = Type.String({
 /** Audiences and scopes are compared as literal words by the router. */
 const JwtWord = Type.String({
   minLength: 1,
-  pattern: "^[!#-\\[\\]-~]+$",
-  patternErrorMessage: "must be printable ASCII without spaces, quotes or backslashes",
+  pattern: "^[!$-&(-\\[\\]-~]+$",
+  patternErrorMessage: "must be printable ASCII without spaces, quotes, # or backslashes",
 });
 
 /** Slipway extension: the router verifies a bearer JWT before a request reaches the service. */
