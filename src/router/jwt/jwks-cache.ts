@@ -145,6 +145,8 @@ export function keysOf(jwks: unknown): { keys: PublicJwtKey[]; skipped: string[]
   return { keys, skipped };
 }
 
+/** Smaller RSA keys are refused (NIST SP 800-131A). */
+const MIN_RSA_BITS = 2048;
 const CURVE_ALGS: Record<string, JwtAlg> = { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" };
 
 /** Converts one JWK to a PEM public key with its algorithm, or says why it cannot be used. */
@@ -164,10 +166,11 @@ export function jwkToKey(jwk: unknown): PublicJwtKey | string {
     return `kty ${String(k.kty)} does not fit ${String(alg)}`;
   try {
     const { kty, n, e, crv, x, y } = k;
-    const pem = createPublicKey({ key: { kty, n, e, crv, x, y } as JsonWebKey, format: "jwk" })
-      .export({ type: "spki", format: "pem" })
-      .toString();
-    return { kid: k.kid, alg: alg as JwtAlg, pem };
+    const key = createPublicKey({ key: { kty, n, e, crv, x, y } as JsonWebKey, format: "jwk" });
+    const bits = key.asymmetricKeyDetails?.modulusLength;
+    if (bits !== undefined && bits < MIN_RSA_BITS)
+      return `RSA key of ${bits} bits is too small (${MIN_RSA_BITS} at least)`;
+    return { kid: k.kid, alg: alg as JwtAlg, pem: key.export({ type: "spki", format: "pem" }).toString() };
   } catch (err) {
     return `not a valid public key: ${(err as Error).message}`;
   }
