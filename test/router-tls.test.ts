@@ -3,13 +3,14 @@
  * trusts only the exported root; added and renewed through the runtime API, never a reload.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request as httpRequest, type Server } from "node:http";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { TLSSocket } from "node:tls";
+import { connect, type TLSSocket } from "node:tls";
 import {
   type CertStore,
   exportCaPem,
@@ -129,6 +130,23 @@ describe("HTTPS with the local CA on a real HAProxy", { timeout: 60_000 }, () =>
     const reply = await httpsGet(httpsPort, "a.localhost", "/x?y=1", rootPem);
     assert.equal(reply.status, 200);
     assert.equal(reply.body, "a /x?y=1");
+  });
+
+  it("offers HTTP/2 by ALPN", async () => {
+    const socket = connect({
+      host: "127.0.0.1",
+      port: httpsPort,
+      servername: "a.localhost",
+      ca: rootPem,
+      ALPNProtocols: ["h2", "http/1.1"],
+    });
+    try {
+      await once(socket, "secureConnect");
+      assert.equal(socket.alpnProtocol, "h2");
+      assert.equal(socket.authorized, true);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it("serves a custom domain added at run time, chosen by SNI", async () => {

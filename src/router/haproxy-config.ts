@@ -7,6 +7,12 @@
  */
 import { type JwtKey, jwtLines } from "./jwt/jwt-config.js";
 import type { CorsPolicy, RouteAction, RouteRule, RouteTable } from "./route-table.js";
+import {
+  type HaproxyTlsOptions,
+  httpsRedirectLines,
+  tlsBindLines,
+  tlsGlobalLines,
+} from "./tls/tls-config.js";
 
 /** Options of {@link renderHaproxyConfig}. */
 export interface HaproxyConfigOptions {
@@ -31,22 +37,7 @@ export interface HaproxyConfigOptions {
   tls?: HaproxyTlsOptions;
 }
 
-/** The HTTPS bind of {@link HaproxyConfigOptions}. */
-export interface HaproxyTlsOptions {
-  /** The port the HTTPS bind listens on (same address as HTTP). */
-  httpsPort: number;
-  /**
-   * The crt-list file (absolute). It may be empty at start: certificates are added with
-   * `add ssl crt-list`. `strict-sni` makes an unknown or missing SNI fail the handshake
-   * (alert 112, unrecognized_name) instead of serving some other host's certificate.
-   */
-  crtList: string;
-  /**
-   * Redirect plain-HTTP requests for routed hosts to HTTPS (308, same host and URI). Unknown
-   * hosts still get the 404; CORS preflights and redirect rules come after it.
-   */
-  redirectHttp?: boolean;
-}
+export type { HaproxyTlsOptions };
 
 /** The rendered configuration and the map files (file name -> contents) it reads from `mapDir`. */
 export interface HaproxyConfig {
@@ -146,7 +137,7 @@ function globalSection(o: HaproxyConfigOptions): string[] {
     "global",
     `  stats socket ${o.statsSocket} mode 600 level admin`,
     "  maxconn 4096",
-    ...(o.tls === undefined ? [] : ["  ssl-default-bind-options ssl-min-ver TLSv1.2"]),
+    ...tlsGlobalLines(o.tls),
     "",
     "defaults",
     "  mode http",
@@ -173,14 +164,14 @@ function frontendSection(
   return [
     "frontend slipway",
     `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.httpPort}`,
-    ...tlsLines(o),
+    ...tlsBindLines(o.tls, o.bindAddress ?? "127.0.0.1"),
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     "  http-request set-var(txn.path) path",
     "  http-request set-var(txn.key) var(txn.host),concat(,txn.path)",
     `  http-request set-var(txn.route) var(txn.key),map_str(${o.mapDir}/${EXACT_MAP})`,
     `  http-request set-var(txn.route) var(txn.key),map_beg(${o.mapDir}/${PREFIX_MAP}) if !{ var(txn.route) -m found }`,
     '  http-request return status 404 content-type "text/plain; charset=utf-8" string "No app is routed here.\\n" unless { var(txn.route) -m beg B| R| }',
-    ...httpsRedirectLines(o),
+    ...httpsRedirectLines(o.tls),
     "  http-request set-var(txn.kind) var(txn.route),field(1,|)",
     "  http-request set-var(txn.cors) var(txn.route),field(2,|)",
     "  http-request set-var(txn.origin) req.hdr(origin)",
@@ -193,21 +184,6 @@ function frontendSection(
     `  use_backend %[var(txn.route),field(3,|)] if ${IS_B}`,
     "",
   ];
-}
-
-function tlsLines(o: HaproxyConfigOptions): string[] {
-  if (o.tls === undefined) return [];
-  return [
-    `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.tls.httpsPort} ssl crt-list ${o.tls.crtList} strict-sni alpn h2,http/1.1`,
-    "  http-request set-header X-Forwarded-Proto https if { ssl_fc }",
-    "  http-request set-header X-Forwarded-Proto http if !{ ssl_fc }",
-  ];
-}
-
-function httpsRedirectLines(o: HaproxyConfigOptions): string[] {
-  if (o.tls?.redirectHttp !== true) return [];
-  const port = o.tls.httpsPort === 443 ? "" : `:${o.tls.httpsPort}`;
-  return [`  http-request redirect location https://%[var(txn.host)]${port}%[url] code 308 if !{ ssl_fc }`];
 }
 
 function redirectLines(): string[] {
