@@ -91,6 +91,37 @@ describe("renderHaproxyConfig", () => {
   });
 });
 
+describe("renderHaproxyConfig with HTTPS and slipway_auth", () => {
+  const guarded: AppSpec = {
+    name: "grid",
+    services: [
+      {
+        name: "api",
+        http_port: 3000,
+        slipway_auth: { issuer: "https://id.example.com/", audiences: ["grid"], scopes: ["read:plants"] },
+      },
+    ],
+  };
+  const withTls = renderHaproxyConfig(routeTable([{ name: "grid", spec: normalize(guarded) }]), {
+    httpPort: 8000,
+    statsSocket: "/run/slipway/haproxy.sock",
+    mapDir: "/var/lib/slipway/router",
+    spareBackends: 0,
+    tls: { httpsPort: 8443, crtList: "/var/lib/slipway/router/crt-list.txt", redirectHttp: true },
+    jwtKeys: [
+      { issuer: "https://id.example.com/", kid: "k1", alg: "RS256", file: "/var/lib/slipway/keys/k1.pem" },
+    ],
+  });
+
+  it("renders the snapshotted configuration", () => {
+    assertSnapshot("haproxy-tls-jwt.cfg", withTls.config);
+  });
+
+  it("changes nothing for a table without them (the plain snapshot above holds)", () => {
+    assert.doesNotMatch(rendered.config, /ssl|jwt/);
+  });
+});
+
 describe("mapValue", () => {
   it("encodes backend and redirect actions as |-separated fields", () => {
     assert.equal(

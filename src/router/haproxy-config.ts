@@ -5,7 +5,14 @@
  * value, so hosts and paths come and go with `add map` / `del map` on the runtime API, and
  * instances with `set server` on pre-declared `server-template` slots — no reload.
  */
+import { type JwtKey, jwtLines } from "./jwt/jwt-config.js";
 import type { CorsPolicy, RouteAction, RouteRule, RouteTable } from "./route-table.js";
+import {
+  type HaproxyTlsOptions,
+  httpsRedirectLines,
+  tlsBindLines,
+  tlsGlobalLines,
+} from "./tls/tls-config.js";
 
 /** Options of {@link renderHaproxyConfig}. */
 export interface HaproxyConfigOptions {
@@ -21,7 +28,16 @@ export interface HaproxyConfigOptions {
   slots?: number;
   /** Empty backends (`spare__0`, ...) that apps added at run time are placed on. Default 4. */
   spareBackends?: number;
+  /**
+   * The public keys of the issuers named by `slipway_auth` (files HAProxy loads at start). A
+   * protected backend whose issuer has no key here refuses every token (401).
+   */
+  jwtKeys?: readonly JwtKey[];
+  /** HTTPS: a second bind serving the certificates of a crt-list. Absent: HTTP only. */
+  tls?: HaproxyTlsOptions;
 }
+
+export type { HaproxyTlsOptions };
 
 /** The rendered configuration and the map files (file name -> contents) it reads from `mapDir`. */
 export interface HaproxyConfig {
@@ -60,7 +76,7 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOpt
   }
   const config = [
     ...globalSection(options),
-    ...frontendSection(options, policies.lines),
+    ...frontendSection(options, policies.lines, jwtLines(table, options.jwtKeys ?? [])),
     ...table.backends.flatMap((b) => backendSection(b.name, b.port, b.healthPath, options)),
     ...Array.from({ length: options.spareBackends ?? 4 }, (_, i) =>
       backendSection(spareBackendName(i), 8080, undefined, options),
@@ -121,6 +137,7 @@ function globalSection(o: HaproxyConfigOptions): string[] {
     "global",
     `  stats socket ${o.statsSocket} mode 600 level admin`,
     "  maxconn 4096",
+    ...tlsGlobalLines(o.tls),
     "",
     "defaults",
     "  mode http",
@@ -139,16 +156,22 @@ const RETURN_CODES = [300, 304] as const;
 const STRIP_BITS = [256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
 const IS_B = "{ var(txn.kind) -m str B }";
 
-function frontendSection(o: HaproxyConfigOptions, corsLines: readonly string[]): string[] {
+function frontendSection(
+  o: HaproxyConfigOptions,
+  corsLines: readonly string[],
+  authLines: readonly string[],
+): string[] {
   return [
     "frontend slipway",
     `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.httpPort}`,
+    ...tlsBindLines(o.tls, o.bindAddress ?? "127.0.0.1"),
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     "  http-request set-var(txn.path) path",
     "  http-request set-var(txn.key) var(txn.host),concat(,txn.path)",
     `  http-request set-var(txn.route) var(txn.key),map_str(${o.mapDir}/${EXACT_MAP})`,
     `  http-request set-var(txn.route) var(txn.key),map_beg(${o.mapDir}/${PREFIX_MAP}) if !{ var(txn.route) -m found }`,
     '  http-request return status 404 content-type "text/plain; charset=utf-8" string "No app is routed here.\\n" unless { var(txn.route) -m beg B| R| }',
+    ...httpsRedirectLines(o.tls),
     "  http-request set-var(txn.kind) var(txn.route),field(1,|)",
     "  http-request set-var(txn.cors) var(txn.route),field(2,|)",
     "  http-request set-var(txn.origin) req.hdr(origin)",
@@ -156,6 +179,7 @@ function frontendSection(o: HaproxyConfigOptions, corsLines: readonly string[]):
     "  acl preflight_method req.hdr(access-control-request-method) -m found",
     ...corsLines,
     ...redirectLines(),
+    ...authLines,
     ...pathLines(),
     `  use_backend %[var(txn.route),field(3,|)] if ${IS_B}`,
     "",

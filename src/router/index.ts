@@ -3,6 +3,7 @@ export {
   EXACT_MAP,
   type HaproxyConfig,
   type HaproxyConfigOptions,
+  type HaproxyTlsOptions,
   mapKey,
   mapValue,
   PREFIX_MAP,
@@ -10,7 +11,9 @@ export {
   slotName,
   spareBackendName,
 } from "./haproxy-config.js";
+export * from "./jwt/index.js";
 export {
+  type AuthPolicy,
   type BackendSpec,
   backendName,
   type CorsPolicy,
@@ -32,3 +35,4 @@ export {
   sendCommand,
 } from "./runtime-api.js";
 export * from "./static/index.js";
+export * from "./tls/index.js";

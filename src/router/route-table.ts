@@ -47,6 +47,18 @@ export interface RouteRule {
   app: string;
 }
 
+/**
+ * A service's `slipway_auth`: requests need a bearer JWT from `issuer` with one of `audiences`
+ * and all of `scopes` (space-separated `scope` claim).
+ */
+export interface AuthPolicy {
+  issuer: string;
+  /** Absent: found through `<issuer>/.well-known/openid-configuration`. */
+  jwksUri?: string;
+  audiences: string[];
+  scopes: string[];
+}
+
 /** A backend: the instances of one routable component. */
 export interface BackendSpec {
   name: string;
@@ -56,6 +68,8 @@ export interface BackendSpec {
   port: number;
   /** The readiness check's HTTP path; absent means no HTTP check. */
   healthPath?: string;
+  /** The JWT the router requires before a request reaches the backend; absent: none. */
+  auth?: AuthPolicy;
 }
 
 /** The whole table. Hosts sorted by name; rules in evaluation order. */
@@ -271,6 +285,28 @@ function backendsOf(app: RoutedApp, rules: readonly RouteRule[]): BackendSpec[] 
     const port = portOf(app.spec, c.name);
     if (!used.has(name) || port === undefined) return [];
     const healthPath = "health_check" in c ? c.health_check?.http_path : undefined;
-    return [{ name, app: app.name, component: c.name, port, ...(healthPath ? { healthPath } : {}) }];
+    const auth = "slipway_auth" in c ? authPolicy(c.slipway_auth) : undefined;
+    return [
+      {
+        name,
+        app: app.name,
+        component: c.name,
+        port,
+        ...(healthPath ? { healthPath } : {}),
+        ...(auth ? { auth } : {}),
+      },
+    ];
   });
+}
+
+type SlipwayAuth = NonNullable<NonNullable<AppSpec["services"]>[number]["slipway_auth"]>;
+
+function authPolicy(auth: SlipwayAuth | undefined): AuthPolicy | undefined {
+  if (auth === undefined) return undefined;
+  return {
+    issuer: auth.issuer,
+    ...(auth.jwks_uri ? { jwksUri: auth.jwks_uri } : {}),
+    audiences: [...auth.audiences],
+    scopes: [...(auth.scopes ?? [])],
+  };
 }

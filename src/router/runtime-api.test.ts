@@ -25,4 +25,13 @@ describe("runtime API", () => {
       code: "invalid_argument",
     });
   });
+
+  it("sendCommand refuses a payload that is empty or has an empty line (it would end early)", async () => {
+    await assert.rejects(sendCommand("/nonexistent.sock", "set ssl cert /x.pem", 100, "a\n\nb"), {
+      code: "invalid_argument",
+    });
+    await assert.rejects(sendCommand("/nonexistent.sock", "set ssl cert /x.pem", 100, "\n"), {
+      code: "invalid_argument",
+    });
+  });
 });

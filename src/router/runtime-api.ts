@@ -47,6 +47,11 @@ export interface RuntimeApi {
   delMapEntry(map: string, key: string): Promise<void>;
   /** The backend's server slots. */
   showServers(backend: string): Promise<ServerState[]>;
+  /**
+   * Sends one command with a multi-line payload (`cmd <<` + lines + an empty line), as
+   * `set ssl cert` takes a PEM. The payload may not contain an empty line (it would end it).
+   */
+  commandWithPayload(cmd: string, payload: string): Promise<string>;
 }
 
 /** Creates a client; it opens no connection until a command is sent. */
@@ -66,6 +71,8 @@ export function createRuntimeApi(options: RuntimeApiOptions): RuntimeApi {
     setWeight: (backend, slot, weight) => silent(`set server ${server(backend, slot)} weight ${weight}`),
     addMapEntry: (map, key, value) => silent(`add map ${map} ${key} ${value}`),
     delMapEntry: (map, key) => silent(`del map ${map} ${key}`),
+    commandWithPayload: (cmd, payload) =>
+      sendCommand(options.socketPath, cmd, options.timeoutMs ?? 5000, payload),
     showServers: async (backend) => {
       const cmd = `show servers state ${backend}`;
       const answer = await command(cmd);
@@ -81,13 +88,28 @@ function expectAnswer(cmd: string, answer: string, ok: RegExp): void {
   throw new SlipwayError("invalid_argument", `haproxy refused "${cmd}": ${text || "(no answer)"}`);
 }
 
-/** Sends one command over the socket and resolves with everything HAProxy wrote before closing. */
-export function sendCommand(socketPath: string, cmd: string, timeoutMs: number): Promise<string> {
+/**
+ * Sends one command over the socket and resolves with everything HAProxy wrote before closing.
+ * With `payload`, the command is sent as `cmd <<`, then the payload's lines, then an empty line.
+ */
+export function sendCommand(
+  socketPath: string,
+  cmd: string,
+  timeoutMs: number,
+  payload?: string,
+): Promise<string> {
   if (/[\r\n;]/.test(cmd)) {
     return Promise.reject(
       new SlipwayError("invalid_argument", `runtime API command must be one line: ${cmd}`),
     );
   }
+  const body = payload?.replace(/\r\n/g, "\n").trimEnd();
+  if (body !== undefined && (body === "" || /\n\s*\n/.test(body))) {
+    return Promise.reject(
+      new SlipwayError("invalid_argument", `runtime API payload for "${cmd}" is empty or has an empty line`),
+    );
+  }
+  const text = body === undefined ? `${cmd}\n` : `${cmd} <<\n${body}\n\n`;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = createConnection(socketPath);
@@ -98,7 +120,7 @@ export function sendCommand(socketPath: string, cmd: string, timeoutMs: number):
       );
     };
     socket.setTimeout(timeoutMs, () => fail(new Error(`no answer to "${cmd}" within ${timeoutMs} ms`)));
-    socket.on("connect", () => socket.end(`${cmd}\n`));
+    socket.on("connect", () => socket.end(text));
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", fail);
     socket.on("close", (hadError) => {

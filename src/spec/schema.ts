@@ -278,6 +278,34 @@ const compute = {
   alerts: opt(Type.Array(AlertRef)),
 };
 
+/**
+ * http:// is accepted only for a loopback issuer (a development identity provider). Quotes,
+ * `#`, backslashes and `|` are refused: the router writes issuers into HAProxy ACL patterns.
+ */
+const ISSUER_URL_PATTERN =
+  "^(https://[^\\s\"'#\\\\|]+|http://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:[0-9]+)?(/[^\\s\"'#\\\\|]*)?)$";
+const IssuerUrl = Type.String({
+  pattern: ISSUER_URL_PATTERN,
+  patternErrorMessage: "must be an https:// URL (http:// only for localhost, 127.0.0.1 or [::1])",
+});
+/** Audiences and scopes are compared as literal words by the router. */
+const JwtWord = Type.String({
+  minLength: 1,
+  pattern: "^[!$-&(-\\[\\]-~]+$",
+  patternErrorMessage: "must be printable ASCII without spaces, quotes, # or backslashes",
+});
+
+/** Slipway extension: the router verifies a bearer JWT before a request reaches the service. */
+const SlipwayAuth = strict(
+  {
+    issuer: IssuerUrl,
+    jwks_uri: opt(IssuerUrl),
+    audiences: Type.Array(JwtWord, { minItems: 1 }),
+    scopes: opt(Type.Array(JwtWord)),
+  },
+  "Slipway extension (not in DigitalOcean's spec): requests to this service need a JWT from `issuer` (signature checked with its JWKS, found through /.well-known/openid-configuration unless jwks_uri is set), an `aud` among `audiences`, an unexpired `exp`, and every one of `scopes` in its space-separated `scope` claim. No or bad token: 401; missing scope: 403.",
+);
+
 const Service = strict({
   ...base,
   ...compute,
@@ -291,6 +319,7 @@ const Service = strict({
   routes: opt(Type.Array(RouteRef)),
   cors: opt(CorsRef),
   inactivity_sleep: opt(InactivitySleep),
+  slipway_auth: opt(SlipwayAuth),
 });
 
 const StaticSite = strict({
