@@ -14,6 +14,7 @@ import { createFileLogStore } from "../observe/index.js";
 import type { ObjectKey } from "../resources/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
+import { startArtifactGc } from "./artifact-gc.js";
 import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
 import { createServerBuilder } from "./server-builder.js";
@@ -95,12 +96,24 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   const api = await startApiServer({ app, host, port });
   const stopCompaction = startIdleCompaction();
+  const stopArtifactGc = startArtifactGc({
+    store,
+    artifactsRoot: join(buildRoot, "artifacts"),
+    onResult: (r) => {
+      if (r.removed.length > 0)
+        process.stderr.write(
+          `slipway: removed ${r.removed.length} unused artifacts (${r.freedBytes} bytes)\n`,
+        );
+    },
+    onError: (e) => process.stderr.write(`slipway: artifact collection failed: ${String(e)}\n`),
+  });
   process.stdout.write(`slipway: API listening on ${api.url}\nslipway: admin token in ${tokenPath}\n`);
   return new Promise<number>((resolve) => {
     stopOnSignals(
       {
         stop: async () => {
           stopCompaction();
+          stopArtifactGc();
           await api.close();
           await manager.stop();
           await store.close();

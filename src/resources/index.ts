@@ -46,3 +46,4 @@ export {
 } from "./meta.js";
 export { buildName, newBuilds } from "./new-build.js";
 export { countSteps, initialProgress, type NewDeploymentOptions, newDeployment } from "./new-deployment.js";
+export { PINNED_ANNOTATION, type RetentionOptions, retainedArtifacts } from "./retained-artifacts.js";

@@ -18,6 +18,11 @@ export {
 } from "./artifact-store.js";
 export { type BuildEnv, buildEnvs } from "./build-envs.js";
 export { BuildError, type BuildPhase, describeOutcome, type PhaseFailure } from "./build-error.js";
+export {
+  type CollectArtifactsOptions,
+  type CollectArtifactsResult,
+  collectArtifacts,
+} from "./collect-artifacts.js";
 export { CACHE_ENV, CACHE_MOUNT, cacheDir, LOCKFILES, lockfileHash } from "./dependency-cache.js";
 export { createLineSplitter, createMasker, type LineSplitter, MASK } from "./mask-secrets.js";
 export {
