@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import {
   chmod,
   cp,
+  link,
   lstat,
   mkdir,
   mkdtemp,
@@ -119,6 +120,7 @@ describe("packSource / unpackSource", { timeout: 120_000 }, () => {
     await mkdir(join(src, "dist"));
     await writeFile(join(src, "dist", "a.js"), "x");
     await writeFile(join(src, ".slipwayignore"), "*.log\n/dist/\n");
+    await link(join(src, "package.json"), join(src, "hard.json"));
     const out = dest();
     await unpackSource(await packSource(src, { ignore: (p) => p === "migrate.js" }), out);
     const paths = (await snapshot(out)).map(([p, kind, mode]) => `${p} ${kind} ${mode}`);
@@ -127,6 +129,7 @@ describe("packSource / unpackSource", { timeout: 120_000 }, () => {
       ".do/app.yaml file 644",
       ".slipwayignore file 644",
       "empty dir 755",
+      "hard.json file 644",
       "lib dir 755",
       "main.js link server.js",
       "package.json file 644",
