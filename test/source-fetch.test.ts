@@ -237,6 +237,36 @@ describe("fetchGitSource (real git)", { timeout: 120_000 }, () => {
     assert.equal(existsSync(out), false);
   });
 
+  it("leaves submodules out unless asked, and fetches them shallow when asked", async () => {
+    const lib = join(work, "lib");
+    await mkdir(lib);
+    git(lib, "init", "-q", "-b", "main");
+    await writeFile(join(lib, "lib.txt"), "lib\n");
+    git(lib, "add", "-A");
+    git(lib, "commit", "-qm", "lib");
+    const parent = join(work, "with-sub");
+    await mkdir(parent);
+    git(parent, "init", "-q", "-b", "main");
+    git(parent, "-c", "protocol.file.allow=always", "submodule", "add", "-q", "../lib", "vendor/lib");
+    git(parent, "commit", "-qm", "with a submodule");
+    const plain = dest();
+    await fetchGitSource({ url: parent, branch: "main", dest: plain });
+    assert.equal(existsSync(join(plain, "vendor", "lib", "lib.txt")), false);
+    const withSub = dest();
+    await fetchGitSource({
+      url: pathToFileURL(parent).href,
+      branch: "main",
+      dest: withSub,
+      submodules: true,
+    });
+    assert.equal(await readFile(join(withSub, "vendor", "lib", "lib.txt"), "utf8"), "lib\n");
+    assert.doesNotMatch(
+      await readFile(join(withSub, ".git", "config"), "utf8"),
+      /url = file/,
+      "the URL is removed again",
+    );
+  });
+
   it("refuses option-like and malformed inputs before running git", async () => {
     for (const options of [
       { url: "--upload-pack=touch /tmp/x", dest: dest() },

@@ -260,7 +260,11 @@ describe("packSource / unpackSource", { timeout: 120_000 }, () => {
     const whole = tgz(entry({ path: "a" }, Buffer.alloc(2000, 1)));
     await refused(whole.subarray(0, whole.length - 20), "invalid_argument", /not a readable gzip'd tar/);
     const header = entry({ path: "a", size: 2000 }).subarray(0, 512);
-    await refused(gzipSync(Buffer.concat([header, Buffer.alloc(512, 1)])), "invalid_argument", /not a readable gzip'd tar/);
+    await refused(
+      gzipSync(Buffer.concat([header, Buffer.alloc(512, 1)])),
+      "invalid_argument",
+      /not a readable gzip'd tar/,
+    );
   });
 
   it("refuses a destination that is not empty", async () => {
