@@ -77,6 +77,16 @@ export async function unpackSource(
   } catch (err) {
     await rm(dest, { recursive: true, force: true });
     if (err instanceof SlipwayError) throw err;
+    if ((err as NodeJS.ErrnoException).syscall !== undefined) {
+      // The disk, not the upload: ENOSPC, EACCES and the like.
+      throw new SlipwayError(
+        "internal",
+        `unpacking the upload into ${dest} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
     const message = err instanceof Error ? err.message : String(err);
     throw new SlipwayError("invalid_argument", `the upload is not a readable gzip'd tar: ${message}`, {
       cause: err,
