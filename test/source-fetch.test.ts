@@ -169,6 +169,7 @@ describe("fetchGitSource (real git)", { timeout: 120_000 }, () => {
   });
 
   it("stops at the timeout when the server never answers", async () => {
+    // Long enough for `git init` and the connection on a loaded machine; the server never answers.
     const { server, port, sockets } = await silentServer();
     try {
       const out = dest();
@@ -177,13 +178,13 @@ describe("fetchGitSource (real git)", { timeout: 120_000 }, () => {
           url: `http://bob:pw@127.0.0.1:${port}/r.git`,
           branch: "main",
           dest: out,
-          timeoutMs: 500,
+          timeoutMs: 2000,
         }),
         (err: unknown) => {
           assert.ok(isErrorCodeOf(err, "unavailable"), String(err));
           assert.equal(
             (err as Error).message,
-            `fetching http://***@127.0.0.1:${port}/r.git timed out after 500 ms (fetch); check that the host is reachable, or raise the timeout for large repositories`,
+            `fetching http://***@127.0.0.1:${port}/r.git timed out after 2000 ms (fetch); check that the host is reachable, or raise the timeout for large repositories`,
           );
           return true;
         },
