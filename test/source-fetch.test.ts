@@ -169,6 +169,7 @@ describe("fetchGitSource (real git)", { timeout: 120_000 }, () => {
   });
 
   it("stops at the timeout when the server never answers", async () => {
+    // Long enough for `git init` and the connection on a loaded machine; the server never answers.
     const { server, port, sockets } = await silentServer();
     try {
       const out = dest();
@@ -177,13 +178,13 @@ describe("fetchGitSource (real git)", { timeout: 120_000 }, () => {
           url: `http://bob:pw@127.0.0.1:${port}/r.git`,
           branch: "main",
           dest: out,
-          timeoutMs: 500,
+          timeoutMs: 2000,
         }),
         (err: unknown) => {
           assert.ok(isErrorCodeOf(err, "unavailable"), String(err));
           assert.equal(
             (err as Error).message,
-            `fetching http://***@127.0.0.1:${port}/r.git timed out after 500 ms (fetch); check that the host is reachable, or raise the timeout for large repositories`,
+            `fetching http://***@127.0.0.1:${port}/r.git timed out after 2000 ms (fetch); check that the host is reachable, or raise the timeout for large repositories`,
           );
           return true;
         },
@@ -235,6 +236,36 @@ describe("fetchGitSource (real git)", { timeout: 120_000 }, () => {
       return true;
     });
     assert.equal(existsSync(out), false);
+  });
+
+  it("leaves submodules out unless asked, and fetches them shallow when asked", async () => {
+    const lib = join(work, "lib");
+    await mkdir(lib);
+    git(lib, "init", "-q", "-b", "main");
+    await writeFile(join(lib, "lib.txt"), "lib\n");
+    git(lib, "add", "-A");
+    git(lib, "commit", "-qm", "lib");
+    const parent = join(work, "with-sub");
+    await mkdir(parent);
+    git(parent, "init", "-q", "-b", "main");
+    git(parent, "-c", "protocol.file.allow=always", "submodule", "add", "-q", "../lib", "vendor/lib");
+    git(parent, "commit", "-qm", "with a submodule");
+    const plain = dest();
+    await fetchGitSource({ url: parent, branch: "main", dest: plain });
+    assert.equal(existsSync(join(plain, "vendor", "lib", "lib.txt")), false);
+    const withSub = dest();
+    await fetchGitSource({
+      url: pathToFileURL(parent).href,
+      branch: "main",
+      dest: withSub,
+      submodules: true,
+    });
+    assert.equal(await readFile(join(withSub, "vendor", "lib", "lib.txt"), "utf8"), "lib\n");
+    assert.doesNotMatch(
+      await readFile(join(withSub, ".git", "config"), "utf8"),
+      /url = file/,
+      "the URL is removed again",
+    );
   });
 
   it("refuses option-like and malformed inputs before running git", async () => {

@@ -12,7 +12,7 @@ import { checkTreeLinks } from "./tree-links.js";
 
 /** Options of `fetchGitSource`. */
 export interface FetchGitSourceOptions {
-  /** An https://, http://, ssh://, git:// or file:// URL, or a local path (absolute). */
+  /** An https://, http://, ssh://, git:// or file:// URL, or an absolute local path (scp-like `host:path` is not accepted). */
   url: string;
   /** The branch; default: the repository's default branch (its HEAD). */
   branch?: string | undefined;
@@ -93,13 +93,7 @@ export async function fetchGitSource(options: FetchGitSourceOptions): Promise<Fe
     );
     await expectOk(fetched, shown, options);
     await expectOk(await git(["checkout", "-q", "--detach", "FETCH_HEAD"], "checkout"), shown, options);
-    if (options.submodules === true) {
-      const sub = await git(
-        ["submodule", "update", "-q", "--init", "--recursive", "--depth", "1"],
-        "submodules",
-      );
-      await expectOk(sub, shown, options);
-    }
+    if (options.submodules === true) await fetchSubmodules(url, git, (run) => expectOk(run, shown, options));
     const head = await git(["rev-parse", "HEAD"], "rev-parse");
     await expectOk(head, shown, options);
     const hash = head.stdout.trim();
@@ -112,6 +106,43 @@ export async function fetchGitSource(options: FetchGitSourceOptions): Promise<Fe
   } catch (err) {
     await rm(dest, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/**
+ * Shallow, recursive submodules. Relative submodule URLs resolve against `remote.origin.url`,
+ * so the URL is stored for the duration; it and every submodule URL are removed after (they may
+ * hold credentials). The file
+ * transport, which git refuses for submodules by default, is allowed only when the superproject
+ * itself is local (a path or file://: the operator's choice, never a spec's).
+ */
+async function fetchSubmodules(
+  url: string,
+  git: (args: string[], what: string) => Promise<GitRun>,
+  ok: (run: GitRun) => Promise<void>,
+): Promise<void> {
+  const local = isAbsolute(url) || /^file:\/\//i.test(url);
+  await ok(await git(["config", "remote.origin.url", url], "submodules"));
+  try {
+    const allow = local ? ["-c", "protocol.file.allow=always"] : [];
+    await ok(
+      await git(
+        [...allow, "submodule", "update", "-q", "--init", "--recursive", "--depth", "1"],
+        "submodules",
+      ),
+    );
+  } finally {
+    // The URLs (which inherit credentials from a relative submodule URL) are not needed once
+    // checked out: the superproject's, its submodule.*.url entries, each submodule's origin.
+    await git(["config", "--unset", "remote.origin.url"], "submodules");
+    await git(
+      ["submodule", "foreach", "-q", "--recursive", "git config --unset remote.origin.url || true"],
+      "submodules",
+    );
+    const urls = await git(["config", "--name-only", "--get-regexp", "^submodule\\..*\\.url$"], "submodules");
+    for (const key of urls.stdout.split("\n").filter((k) => k !== "")) {
+      await git(["config", "--unset", key], "submodules");
+    }
   }
 }
 

@@ -22,9 +22,11 @@ export const IGNORE_FILE = ".slipwayignore";
  * A gzip'd tar of the files, folders and symbolic links under `dir`, leaving out `.git` and
  * `node_modules` at every depth, what `.slipwayignore` at the root names (see
  * `parseIgnoreRules`) and what `options.ignore` rejects. Other entry kinds (sockets, fifos,
- * devices) are left out. Links are stored, never followed. The output is deterministic for a
+ * devices) are left out. Symbolic links are stored, never followed; a hard-linked file is stored
+ * once per name, as a plain file. The output is deterministic for a
  * given tree: entries sorted byte-wise, mtimes zeroed, owners left out (tar's `portable`), so
- * `sourceUploadDigest` names the tree. Held in memory: meant for source trees, not data sets.
+ * `sourceUploadDigest` names the tree. Held in memory and read
+ * synchronously (a CLI's job): meant for source trees, not data sets.
  */
 export async function packSource(dir: string, options: PackSourceOptions = {}): Promise<Buffer> {
   const rules = await readIgnoreRules(dir);
@@ -47,7 +49,17 @@ export async function packSource(dir: string, options: PackSourceOptions = {}): 
   // tar refuses an empty list; an empty archive is two zero blocks.
   if (entries.length === 0) return gzipSync(Buffer.alloc(1024));
   const pack = create(
-    { gzip: true, cwd: dir, portable: true, noDirRecurse: true, mtime: new Date(0) },
+    {
+      gzip: true,
+      cwd: dir,
+      portable: true,
+      noDirRecurse: true,
+      mtime: new Date(0),
+      linkCache: new ForgetfulMap(),
+      // The asynchronous packer waits for a hard link's first name in its link cache, which
+      // remembers nothing here; the synchronous one does not wait. Packing runs in the CLI.
+      sync: true,
+    },
     entries,
   );
   const chunks: Buffer[] = [];
@@ -61,6 +73,16 @@ async function readIgnoreRules(dir: string): Promise<IgnoreRule[]> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
+  }
+}
+
+/**
+ * tar stores the second name of a hard-linked file as a hard link entry, which `unpackSource`
+ * refuses; a link cache that remembers nothing makes it store the content again.
+ */
+class ForgetfulMap<K, V> extends Map<K, V> {
+  override set(_key: K, _value: V): this {
+    return this;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   openSync,
   symlinkSync,
   type WriteStream,
+  writeSync,
 } from "node:fs";
 import { mkdir, readdir, realpath, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -45,6 +46,7 @@ export interface UnpackedSource {
 const META_BYTES = 16 * 1024;
 const OVERHEAD_PER_ENTRY = META_BYTES + 1024;
 const CHUNK_SLACK = 1024 * 1024;
+const SMALL_FILE = 256 * 1024;
 
 /**
  * Unpacks the gzip'd tar `tarball` into `dest` (created; must not exist or be empty). Only files,
@@ -75,6 +77,16 @@ export async function unpackSource(
   } catch (err) {
     await rm(dest, { recursive: true, force: true });
     if (err instanceof SlipwayError) throw err;
+    if ((err as NodeJS.ErrnoException).syscall !== undefined) {
+      // The disk, not the upload: ENOSPC, EACCES and the like.
+      throw new SlipwayError(
+        "internal",
+        `unpacking the upload into ${dest} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
     const message = err instanceof Error ? err.message : String(err);
     throw new SlipwayError("invalid_argument", `the upload is not a readable gzip'd tar: ${message}`, {
       cause: err,
@@ -91,6 +103,8 @@ class UnpackState {
   readonly #links = new Set<string>();
   readonly #files = new Set<string>();
   readonly #writes = new Set<WriteStream>();
+  /** Small files opened whose entry has not ended; closed here if the read stops early. */
+  readonly #smallFds = new Set<number>();
   readonly #pending: Promise<void>[] = [];
   #failure: unknown;
   #wake: () => void = () => {};
@@ -144,7 +158,11 @@ class UnpackState {
     } catch (err) {
       this.#fail(err);
     }
-    if (this.#failure !== undefined) for (const w of this.#writes) w.destroy();
+    if (this.#failure !== undefined) {
+      for (const w of this.#writes) w.destroy();
+      for (const fd of this.#smallFds) closeSync(fd);
+      this.#smallFds.clear();
+    }
     await Promise.allSettled(this.#pending);
     if (this.#failure !== undefined) throw this.#failure;
   }
@@ -221,6 +239,23 @@ class UnpackState {
     } catch (err) {
       closeSync(fd);
       throw err;
+    }
+    if (entry.size <= SMALL_FILE) {
+      // Most source files are small: buffered and written synchronously, several times faster
+      // than a write stream each (see ADR 0011 for the numbers).
+      const chunks: Buffer[] = [];
+      this.#smallFds.add(fd);
+      entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+      entry.on("end", () => {
+        try {
+          writeSync(fd, Buffer.concat(chunks));
+        } catch (err) {
+          this.#fail(err);
+        } finally {
+          if (this.#smallFds.delete(fd)) closeSync(fd);
+        }
+      });
+      return;
     }
     const out = createWriteStream("", { fd });
     this.#writes.add(out);
