@@ -4,7 +4,8 @@
  * doctl-shaped apps verbs, errors, and a clean stop on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -198,6 +199,42 @@ describe("slipway apps propose --source", () => {
     assert.equal(spec.services[0]?.source_dir, "api");
     assert.equal(spec.static_sites[0]?.source_dir, "web");
     assert.match(res.stderr, /monorepo\/api: nodejs/);
+  });
+
+  it("fetches a git repository by URL and branch, then proposes a spec that names them", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "slipway-propose-repo-"));
+    try {
+      cpSync(join(root, "examples", "python-flask"), repo, { recursive: true });
+      const git = (...args: string[]) =>
+        execFileSync("git", args, {
+          cwd: repo,
+          env: {
+            ...process.env,
+            GIT_AUTHOR_NAME: "t",
+            GIT_AUTHOR_EMAIL: "t@t",
+            GIT_COMMITTER_NAME: "t",
+            GIT_COMMITTER_EMAIL: "t@t",
+          },
+        });
+      git("init", "-q", "-b", "trunk");
+      git("add", "-A");
+      git("commit", "-q", "-m", "flask");
+      const url = `file://${repo}`;
+      const res = await slipway(["apps", "propose", "--source", url, "--branch", "trunk", "-o", "json"], {});
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stderr, /^fetched file:\/\/.* at [0-9a-f]{40}$/m);
+      const spec = JSON.parse(res.stdout) as {
+        name: string;
+        services: { git: unknown; run_command?: string }[];
+      };
+      assert.match(spec.name, /^slipway-propose-repo-/);
+      assert.deepEqual(spec.services[0]?.git, { repo_clone_url: url, branch: "trunk" });
+      const missing = await slipway(["apps", "propose", "--source", url, "--branch", "nope"], {});
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /branch "nope" not found/);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 
   it("lists what it looked for when nothing is detectable", async () => {

@@ -2,15 +2,14 @@
  * `slipway apps ...`: doctl-shaped verbs (reference section 4) over the API's typed client.
  * Apps are named by name or id; `-o table|json|yaml`; `--wait` follows the new deployment.
  */
-import { basename, resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { stringify } from "yaml";
 import type { AppJson, Client, DeploymentJson } from "../api/index.js";
 import { packSource } from "../build/index.js";
-import { directoryTree, proposeSpec } from "../detect/index.js";
 import { isErrorCode } from "../resources/index.js";
 import { type AppSpec, createSpecValidator, formatIssue } from "../spec/index.js";
 import { appsLogs, type LogsValues } from "./apps-logs.js";
+import { proposeFromSource } from "./apps-propose.js";
 import { connect, waitForDeployment } from "./connect.js";
 import { type CliIo, UsageError } from "./io.js";
 import { type OutputFormat, outputFormat, printApps, printAs, printDeployments } from "./output.js";
@@ -110,26 +109,6 @@ async function showAppAndWait(
   return 1;
 }
 
-/** Detects a local source directory and prints the proposed spec; no server is needed. */
-async function proposeFromSource(io: CliIo, ctx: VerbContext): Promise<number> {
-  const dir = ctx.values.source as string;
-  const name = (ctx.values.name as string | undefined) ?? basename(resolve(dir));
-  const repo = (ctx.values.repo as string | undefined) ?? `file://${resolve(dir)}`;
-  const result = proposeSpec(directoryTree(dir), { appName: name, repoCloneUrl: repo });
-  if (!result.ok) {
-    io.stderr(`${dir}: ${result.error.message}\nlooked for: ${result.error.lookedFor.join(", ")}\n`);
-    return 1;
-  }
-  for (const d of result.value.detections) {
-    const where = d.sourceDir === "" ? dir : `${dir}/${d.sourceDir}`;
-    io.stderr(
-      `${where}: ${d.detection.group}${d.detection.framework === undefined ? "" : ` (${d.detection.framework})`}\n`,
-    );
-  }
-  printAs(io, ctx.format === "table" ? "yaml" : ctx.format, result.value.spec, () => undefined);
-  return 0;
-}
-
 /** `slipway apps VERB APP DEPLOYMENT` for the routes that take one deployment and return it. */
 function oneDeploymentVerb(verb: string, route: "getDeployment" | "cancelDeployment"): Verb {
   return {
@@ -214,17 +193,26 @@ const verbs: Record<string, Verb> = {
     },
   },
   propose: {
-    usage: "slipway apps propose (--spec FILE [--app APP] | --source DIR [--name NAME] [--repo GIT_URL])",
+    usage:
+      "slipway apps propose (--spec FILE [--app APP] | --source DIR|GIT_URL [--branch B] [--name NAME] [--repo GIT_URL])",
     args: 0,
     options: {
       spec: { type: "string" },
       app: { type: "string" },
       source: { type: "string" },
+      branch: { type: "string" },
       name: { type: "string" },
       repo: { type: "string" },
     },
     run: async (io, ctx) => {
-      if (typeof ctx.values.source === "string") return proposeFromSource(io, ctx);
+      if (typeof ctx.values.source === "string")
+        return proposeFromSource(io, {
+          source: ctx.values.source,
+          branch: ctx.values.branch as string | undefined,
+          name: ctx.values.name as string | undefined,
+          repo: ctx.values.repo as string | undefined,
+          format: ctx.format,
+        });
       const spec = await readSpec(io, ctx.values.spec as string | undefined);
       if (typeof spec === "number") return spec;
       const appId = ctx.values.app as string | undefined;
