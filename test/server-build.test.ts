@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,16 @@ import { sharedTestStack, TEST_STACK_ROOT } from "./helpers/test-stack.js";
 import { waitFor } from "./helpers/wait-for.js";
 
 const HOST_CA = "/etc/ssl/certs/ca-certificates.crt";
+const EXAMPLES = readdirSync(join(repoRoot(), "examples")).sort();
+
+/** Relative paths of the files under `base`, leaving out `.do`. */
+function listFiles(base: string, rel = ""): string[] {
+  return readdirSync(join(base, rel), { withFileTypes: true }).flatMap((e) => {
+    const path = rel === "" ? e.name : `${rel}/${e.name}`;
+    if (e.name === ".do") return [];
+    return e.isDirectory() ? listFiles(base, path) : [path];
+  });
+}
 const TERMINAL = ["PENDING_DEPLOY", "ACTIVE", "ERROR", "CANCELED"];
 
 function git(cwd: string, ...args: string[]): string {
@@ -244,6 +254,76 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
       readFileSync(join(dataDir, "builds", "artifacts", artifact, "app", "index.html"), "utf8"),
       html,
     );
+  });
+
+  it("proposes a spec from a git URL and from inline files (the server checks them out)", async () => {
+    const fromGit = await client.proposeApp({
+      body: { source: { git: { repo_clone_url: `file://${repo}`, branch: "main" } } },
+    });
+    assert.equal(fromGit.spec.name, "hello");
+    assert.deepEqual(fromGit.spec.services?.[0]?.git, { repo_clone_url: `file://${repo}`, branch: "main" });
+    assert.deepEqual(fromGit.detections?.[0], { source_dir: "", group: "nodejs" });
+    const fromFiles = await client.proposeApp({
+      body: { name: "typed", source: { files: [{ path: "index.html", content: "<h1>hi</h1>" }] } },
+    });
+    assert.equal(fromFiles.spec.name, "typed");
+    assert.equal(fromFiles.spec.static_sites?.[0]?.git, undefined);
+    await assert.rejects(
+      client.proposeApp({ body: { source: { git: { repo_clone_url: "file:///etc" } } } }),
+      /could not fetch file:\/\/\/etc: .*Check that the repository exists/,
+    );
+  });
+
+  it("builds every example: proposed from its own git repository, then created", async () => {
+    const examples = EXAMPLES.filter((e) => e !== "dockerfile-app");
+    const ids = new Map<string, string>();
+    for (const example of examples) {
+      const exampleRepo = join(dir, "repos", `ex-${example}`);
+      cpSync(join(root, "examples", example), exampleRepo, { recursive: true });
+      git(exampleRepo, "init", "-q", "-b", "main");
+      git(exampleRepo, "add", "-A");
+      git(exampleRepo, "commit", "-q", "-m", example);
+      const { spec } = await client.proposeApp({
+        body: {
+          name: `ex-${example}`,
+          source: { git: { repo_clone_url: `file://${exampleRepo}`, branch: "main" } },
+        },
+      });
+      await client.createApp({ body: { spec } });
+      ids.set(example, await newDeployment(`ex-${example}`, new Set()));
+    }
+    const failed: string[] = [];
+    for (const [example, id] of ids) {
+      const d = await settled(`ex-${example}`, id);
+      const built = [
+        ...(d.services ?? []),
+        ...(d.static_sites ?? []),
+        ...(d.workers ?? []),
+        ...(d.jobs ?? []),
+      ];
+      process.stdout.write(`# ${example}: ${d.phase}, ${built.length} component(s)\n`);
+      if (
+        d.phase !== "PENDING_DEPLOY" ||
+        built.length === 0 ||
+        built.some((c) => c.artifact_id === undefined)
+      )
+        failed.push(`${example}: ${d.phase}\n${(await buildLog(`ex-${example}`, id)).slice(-20).join("\n")}`);
+    }
+    assert.deepEqual(failed, []);
+  });
+
+  it("builds the small examples from inline files", async () => {
+    for (const example of ["static-site", "node-express", "go-hello"]) {
+      const base = join(root, "examples", example);
+      const files = listFiles(base).map((path) => ({
+        path,
+        content: readFileSync(join(base, path), "utf8"),
+      }));
+      const { spec } = await client.proposeApp({ body: { name: `inline-${example}`, source: { files } } });
+      await client.createApp({ body: { spec, source: { files } } });
+      const d = await settled(`inline-${example}`, await newDeployment(`inline-${example}`, new Set()));
+      assert.equal(d.phase, "PENDING_DEPLOY", `${example}: ${JSON.stringify(d.progress)}`);
+    }
   });
 
   it("fails a build of an unknown branch with the reason in the deployment and the log", async () => {

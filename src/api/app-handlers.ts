@@ -5,6 +5,7 @@ import { API_VERSION, type App, type AppSource, isErrorCode, SlipwayError } from
 import { normalize } from "../spec/index.js";
 import { type ApiDeps, findApp, type Handler } from "./call.js";
 import { type AppSourceJson, checkInlineFiles } from "./inline-files.js";
+import { proposeFromSource } from "./propose-source.js";
 import type { Routes } from "./routes.js";
 import { watchResponse } from "./watch-response.js";
 import { appJson, UPDATED_AT_ANNOTATION } from "./wire.js";
@@ -83,7 +84,9 @@ async function nameTaken(
 }
 
 const proposeApp: Handler<Routes["proposeApp"]> = async (call) => {
-  const result = call.validSpec();
+  const fromSource =
+    call.body.source === undefined ? undefined : await proposeFromSource(call.deps, call.body, call.signal);
+  const result = fromSource?.result ?? call.validSpec();
   const name = result.spec.name;
   const taken = await nameTaken(call.deps, call.principal.team, name, call.body.app_id);
   let suggestion: string | undefined;
@@ -97,6 +100,7 @@ const proposeApp: Handler<Routes["proposeApp"]> = async (call) => {
     warnings: result.warnings,
     app_name_available: !taken,
     ...(suggestion === undefined ? {} : { app_name_suggestion: suggestion }),
+    ...(fromSource === undefined ? {} : { detections: fromSource.detections }),
   };
 };
 

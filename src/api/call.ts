@@ -7,6 +7,7 @@ import { type App, type ErrorDetail, isErrorCode, SlipwayError } from "../resour
 import type { AppSpec, SpecValidator, ValidateOptions, ValidationResult } from "../spec/index.js";
 import type { Store } from "../store/index.js";
 import type { Principal } from "./auth.js";
+import type { ProposeSourceJson } from "./inline-files.js";
 import type { BodyOf, ParamsOf, QueryOf, ResponseOf } from "./routes.js";
 
 /** The dependencies of the API. */
@@ -22,6 +23,14 @@ export interface ApiDeps {
   logs?: LogStore;
   /** Where uploaded source folders are kept; without it uploads answer `unavailable`. */
   uploads?: UploadStore;
+  /**
+   * Checks a propose body's source out into a temporary folder (the server's fetch policy applies);
+   * without it, propose accepts only specs.
+   */
+  checkout?: (
+    source: ProposeSourceJson,
+    signal: AbortSignal,
+  ) => Promise<{ dir: string; commit?: string; cleanup: () => Promise<void> }>;
 }
 
 /** One call of a route. */

@@ -8,6 +8,8 @@ import { type InlineFile, SlipwayError } from "../resources/index.js";
 
 /** The `source` of a create or update body. */
 export type AppSourceJson = { upload: string } | { files: InlineFile[] };
+/** The `source` of a propose body: an app source or a git repository. */
+export type ProposeSourceJson = AppSourceJson | { git: { repo_clone_url: string; branch?: string } };
 
 /**
  * The files with their paths normalized, as the App stores them; invalid_argument listing every

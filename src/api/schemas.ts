@@ -134,8 +134,26 @@ export const AppBody = Type.Object(
 );
 /** What POST /v1/sources answers. */
 export const UploadResponse = Type.Object({ digest: Type.String(), size_bytes: Type.Integer() });
-/** The body of propose: the spec and, when updating, the app it is for. */
-export const ProposeBody = Type.Object({ spec: AppSpecRef, app_id: Type.Optional(Type.String()) });
+/** A git repository to detect in propose. */
+export const GitProposeSource = Type.Object(
+  {
+    git: Type.Object(
+      { repo_clone_url: Type.String({ minLength: 1 }), branch: Type.Optional(Type.String({ minLength: 1 })) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+/**
+ * The body of propose: a spec (and, when updating, the app it is for), or a source to detect —
+ * an upload, inline files or a git repository — from which a spec is proposed (`name` names it).
+ */
+export const ProposeBody = Type.Object({
+  spec: Type.Optional(AppSpecRef),
+  app_id: Type.Optional(Type.String()),
+  source: Type.Optional(Type.Union([AppSourceBody, GitProposeSource])),
+  name: Type.Optional(Type.String({ minLength: 2, maxLength: 32 })),
+});
 
 /** One spec issue: path, message and, for YAML or JSON text, line and column. */
 export const IssueSchema = Type.Object({
@@ -152,6 +170,16 @@ export const ProposeResponse = Type.Object({
   warnings: Type.Array(IssueSchema),
   app_name_available: Type.Boolean(),
   app_name_suggestion: Type.Optional(Type.String()),
+  /** With a source: what was detected, per component folder. */
+  detections: Type.Optional(
+    Type.Array(
+      Type.Object({
+        source_dir: Type.String(),
+        group: Type.String(),
+        framework: Type.Optional(Type.String()),
+      }),
+    ),
+  ),
 });
 
 /** Every error body: `id` is the error code (as DigitalOcean does), details carry paths. */

@@ -4,22 +4,15 @@
  * private folder (a shallow git fetch, an uploaded archive or inline files), and runs the source
  * build lifecycle on the installed stack. The checkout is removed afterwards, whatever happened.
  */
-import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type BuildLimits,
   DEFAULT_STACK,
-  fetchGitSource,
   gitCloneTarget,
   type RunInSandbox,
   readStackInfo,
   runBuild,
   stackName,
-  type UploadStore,
-  unpackSource,
-  validateInlineFiles,
-  writeInlineFiles,
 } from "../build/index.js";
 import type { Builder, BuildRequest, BuildResult } from "../controllers/index.js";
 import {
@@ -30,24 +23,17 @@ import {
 } from "../resources/index.js";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import { type CodeSource, type SourcePolicy, temporaryCheckout } from "./source-checkout.js";
 
 /** Options of {@link createServerBuilder}. */
-export interface ServerBuilderOptions {
+export interface ServerBuilderOptions extends SourcePolicy {
   store: Store;
   /** Holds `artifacts/`, `cache/` and `work/` (checkouts and workspaces). */
   buildRoot: string;
   /** Where `slipway stack build` installed stacks (`<root>/<name>/`). */
   stacksRoot: string;
-  uploads: UploadStore;
   runInSandbox: RunInSandbox;
   limits: BuildLimits;
-  /** A CA bundle for TLS egress of builds and git (see RunBuildOptions.caFile); default none. */
-  caFile?: string;
-  /**
-   * Allow `git.repo_clone_url` to be a `file://` URL on this machine. Off by default: a spec must
-   * not make the server read its own files; on for single-user machines and tests.
-   */
-  allowFileGitUrls?: boolean;
 }
 
 /** A built component as far as its source is concerned. */
@@ -76,16 +62,13 @@ async function installedStack(root: string): Promise<{ version: string; rootfs: 
   return { version: info.version, rootfs: join(dir, info.rootfs) };
 }
 
-/** Puts the component's source into `dest`; the commit for git sources. */
-async function checkOut(
+/** Where the component's code comes from. */
+function codeSource(
   options: ServerBuilderOptions,
   deployment: Deployment,
   build: Build,
   component: Component,
-  dest: string,
-  request: BuildRequest,
-): Promise<{ commit?: string }> {
-  const { log, signal } = request;
+): CodeSource {
   if (build.spec.usesAppSource === true) {
     const source = deployment.spec.source;
     if (source === undefined)
@@ -93,51 +76,24 @@ async function checkOut(
         "failed_precondition",
         `${build.spec.component} names no source and the app has no code of its own; set git, github, gitlab, bitbucket or image, or upload a folder`,
       );
-    if (source.kind === "upload") {
-      log(`unpacking uploaded source ${source.digest}`);
-      const unpacked = await unpackSource(createReadStream(options.uploads.path(source.digest)), dest);
-      log(`unpacked ${unpacked.entries} entries, ${unpacked.bytes} bytes`);
-      return {};
-    }
-    const checked = validateInlineFiles(source.files);
-    if (!checked.ok)
-      throw new SlipwayError(
-        "invalid_argument",
-        checked.errors.map((e) => `${e.path}: ${e.message}`).join("; "),
-      );
-    await writeInlineFiles(checked.files, dest);
-    log(`wrote ${checked.files.length} inline files`);
-    return {};
+    return source.kind === "upload"
+      ? { kind: "upload", digest: source.digest }
+      : { kind: "files", files: source.files };
   }
   if (component.image !== undefined)
     throw new SlipwayError(
       "failed_precondition",
       `${component.name}: image sources are not supported by this server yet`,
     );
-  const fileUrl = component.git?.repo_clone_url?.startsWith("file://") === true;
-  let url: string;
-  let branch: string | undefined;
-  if (fileUrl && options.allowFileGitUrls === true) {
-    url = component.git?.repo_clone_url as string;
-    branch = component.git?.branch;
-  } else {
-    const target = gitCloneTarget(component);
-    if (!target.ok)
-      throw new SlipwayError("invalid_argument", `${component.name}.${target.path}: ${target.message}`);
-    if (target.target === undefined)
-      throw new SlipwayError("failed_precondition", `${component.name} has no git source to fetch`);
-    ({ url, branch } = target.target);
-  }
-  const fetched = await fetchGitSource({
-    url,
-    branch,
-    dest,
-    signal,
-    log,
-    ...(options.caFile === undefined ? {} : { env: { GIT_SSL_CAINFO: options.caFile } }),
-  });
-  log(`fetched ${fetched.commit}`);
-  return { commit: fetched.commit };
+  const git = component.git?.repo_clone_url;
+  if (git?.startsWith("file://") === true && options.allowFileGitUrls === true)
+    return { kind: "git", url: git, branch: component.git?.branch };
+  const target = gitCloneTarget(component);
+  if (!target.ok)
+    throw new SlipwayError("invalid_argument", `${component.name}.${target.path}: ${target.message}`);
+  if (target.target === undefined)
+    throw new SlipwayError("failed_precondition", `${component.name} has no git source to fetch`);
+  return { kind: "git", url: target.target.url, branch: target.target.branch };
 }
 
 /** The Builder of `slipway server`. */
@@ -153,19 +109,12 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
       });
       const component = componentOf(deployment.spec, build);
       const stack = await installedStack(options.stacksRoot);
-      await mkdir(workRoot, { recursive: true });
-      const checkout = await mkdtemp(join(workRoot, "checkout-"));
+      const source = codeSource(options, deployment, build, component);
+      const checkout = await temporaryCheckout(options, workRoot, source, { signal, log });
+      const { commit } = checkout;
       try {
-        const { commit } = await checkOut(
-          options,
-          deployment,
-          build,
-          component,
-          join(checkout, "src"),
-          request,
-        );
         const result = await runBuild({
-          source: join(checkout, "src"),
+          source: checkout.dir,
           component,
           ...(deployment.spec.appSpec.envs === undefined ? {} : { appEnvs: deployment.spec.appSpec.envs }),
           stack,
@@ -185,7 +134,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
           ...(commit === undefined ? {} : { sourceCommitHash: commit }),
         };
       } finally {
-        await rm(checkout, { recursive: true, force: true });
+        await checkout.cleanup();
       }
     },
   };

@@ -18,6 +18,7 @@ import { startArtifactGc } from "./artifact-gc.js";
 import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
 import { createServerBuilder } from "./server-builder.js";
+import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
 
 /**
  * Limits of one build: one of the machine's CPUs, so running apps keep the rest, 2 GiB of memory
@@ -62,15 +63,18 @@ export async function runServer(argv: string[]): Promise<number> {
   const uploads = createUploadStore({ root: join(dataDir, "uploads") });
   const buildRoot = join(dataDir, "builds");
   const caFile = values["build-ca-file"];
+  const sourcePolicy = {
+    uploads,
+    ...(caFile === undefined ? {} : { caFile }),
+    allowFileGitUrls: values["allow-file-git-urls"] === true,
+  };
   const builder = createServerBuilder({
+    ...sourcePolicy,
     store,
     buildRoot,
     stacksRoot: values["stacks-dir"] ?? join(dataDir, "stacks"),
-    uploads,
     runInSandbox: createGvisorBuildSandbox({ workDir: join(buildRoot, "sandboxes") }),
     limits: BUILD_LIMITS,
-    ...(caFile === undefined ? {} : { caFile }),
-    allowFileGitUrls: values["allow-file-git-urls"] === true,
   });
   const buildStream = (key: ObjectKey) => ({
     namespace: key.namespace ?? "",
@@ -89,6 +93,8 @@ export async function runServer(argv: string[]): Promise<number> {
     store,
     logs,
     uploads,
+    checkout: (source, signal) =>
+      temporaryCheckout(sourcePolicy, join(buildRoot, "work"), codeSourceOf(source), { signal }),
     validator: createSpecValidator(),
     now: () => new Date(),
     randomId: () => randomBytes(8).toString("hex"),
