@@ -24,6 +24,7 @@ export {
 } from "./secret-key.js";
 export {
   decryptSpecSecrets,
+  type EncryptOptions,
   encryptSpecSecrets,
   hasPlaintextSecrets,
   REDACTED,

@@ -77,6 +77,25 @@ describe("encryptSpecSecrets / decryptSpecSecrets", () => {
     assert.deepEqual(encryptSpecSecrets(stored, key, ctx), stored);
   });
 
+  test("with the previous stored spec, an unchanged plaintext keeps its envelope and a changed one gets a new one", () => {
+    const stored = encryptSpecSecrets(spec(), key, ctx);
+    const resent = spec();
+    (resent.jobs?.[0]?.envs?.[0] ?? assert.fail()).value = "j-pw-2";
+    const again = encryptSpecSecrets(resent, key, ctx, { previous: stored });
+    assert.equal(again.envs?.[0]?.value, stored.envs?.[0]?.value);
+    assert.equal(again.services?.[0]?.envs?.[0]?.value, stored.services?.[0]?.envs?.[0]?.value);
+    assert.notEqual(again.jobs?.[0]?.envs?.[0]?.value, stored.jobs?.[0]?.envs?.[0]?.value);
+    assert.equal(decryptSpecSecrets(again, key, ctx).jobs?.[0]?.envs?.[0]?.value, "j-pw-2");
+    const moved = spec();
+    (moved.workers?.[0] ?? assert.fail()).name = "w2";
+    const other = encryptSpecSecrets(moved, key, ctx, { previous: stored });
+    assert.notEqual(
+      other.workers?.[0]?.envs?.[0]?.value,
+      stored.workers?.[0]?.envs?.[0]?.value,
+      "another component",
+    );
+  });
+
   test("a spec with no secrets is unchanged", () => {
     const s: AppSpec = { name: "plain", envs: [{ key: "A", value: "1" }], services: [{ name: "api", git }] };
     assert.deepEqual(encryptSpecSecrets(s, key, ctx), s);

@@ -30,6 +30,16 @@ export function secretContext(app: { namespace?: string; name: string }): string
   return `${app.namespace ?? ""}/${app.name}`;
 }
 
+/** Options of `encryptSpecSecrets`. */
+export interface EncryptOptions {
+  /**
+   * The stored (encrypted) spec this one replaces. A plaintext equal to what the same env (same
+   * component and key) held keeps its old envelope, so sending the same secret again changes
+   * nothing in the stored spec (no spurious diff, no redeploy). Default none.
+   */
+  previous?: AppSpec;
+}
+
 /**
  * A copy of `spec` with every SECRET value (app-level and component envs) encrypted with `key`
  * (a keyring's primary) for `context`. A value that is already an envelope is kept as it is when
@@ -40,10 +50,16 @@ export function secretContext(app: { namespace?: string; name: string }): string
  * (another server's key, another app's value, changed), DO's `EV[...]` (DO's key is not ours: the
  * user must give the plain value), or the `[redacted]` placeholder sent back.
  */
-export function encryptSpecSecrets(spec: AppSpec, key: SecretKey | Keyring, context: string): AppSpec {
+export function encryptSpecSecrets(
+  spec: AppSpec,
+  key: SecretKey | Keyring,
+  context: string,
+  options: EncryptOptions = {},
+): AppSpec {
   const ring = asKeyring(key);
   const problems: Problem[] = [];
-  const out = mapSecretValues(spec, (value, path) => {
+  const before = envelopesOf(options.previous);
+  const out = mapSecretValues(spec, (value, path, slot) => {
     if (isEnvelope(value)) {
       const opened = openEnvelope(value, ring, context);
       if (!opened.ok) problems.push({ path, message: `this encrypted value ${opened.message}` });
@@ -63,6 +79,11 @@ export function encryptSpecSecrets(spec: AppSpec, key: SecretKey | Keyring, cont
         message: `${REDACTED} is the placeholder the API shows; put the plain value here`,
       });
       return value;
+    }
+    const kept = before.get(slot);
+    if (kept !== undefined) {
+      const opened = openEnvelope(kept, ring, context);
+      if (opened.ok && opened.value === value) return kept;
     }
     return encryptValue(value, ring.primary, context);
   });
@@ -122,22 +143,33 @@ export function hasPlaintextSecrets(spec: AppSpec): boolean {
  * A copy of `spec` where `f` replaced each SECRET env's value (in spec order, app-level first);
  * `path` is e.g. `services[0].envs[2].value`. Envs without a value are left alone.
  */
-function mapSecretValues(spec: AppSpec, f: (value: string, path: string) => string): AppSpec {
+function mapSecretValues(spec: AppSpec, f: (value: string, path: string, slot: string) => string): AppSpec {
   const out = structuredClone(spec);
-  const each = (envs: EnvVarSpec[] | undefined, at: PathSegment[]) => {
+  const each = (envs: EnvVarSpec[] | undefined, at: PathSegment[], owner: string) => {
     envs?.forEach((env, i) => {
       if (env.type === "SECRET" && env.value !== undefined)
-        env.value = f(env.value, formatPath([...at, i, "value"]));
+        env.value = f(env.value, formatPath([...at, i, "value"]), `${owner}\u0000${env.key}`);
     });
   };
-  each(out.envs, ["envs"]);
+  each(out.envs, ["envs"], "");
   for (const list of COMPONENT_LISTS) {
-    const components: { envs?: EnvVarSpec[] }[] = out[list] ?? [];
+    const components: { name: string; envs?: EnvVarSpec[] }[] = out[list] ?? [];
     components.forEach((c, i) => {
-      each(c.envs, [list, i, "envs"]);
+      each(c.envs, [list, i, "envs"], `${list}/${c.name}`);
     });
   }
   return out;
+}
+
+/** The envelopes of `spec` by slot (owner and key). */
+function envelopesOf(spec: AppSpec | undefined): Map<string, string> {
+  const found = new Map<string, string>();
+  if (spec === undefined) return found;
+  mapSecretValues(spec, (value, _path, slot) => {
+    if (isEnvelope(value)) found.set(slot, value);
+    return value;
+  });
+  return found;
 }
 
 function refused(
