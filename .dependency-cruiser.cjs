@@ -20,6 +20,13 @@ module.exports = {
       to: { path: "^dist/src/", pathNot: ["^dist/src/resources/", "^dist/src/spec/"] },
     },
     {
+      name: "secrets-depend-only-on-spec-and-resources",
+      comment: "secret encryption is used by api, main and whoever decrypts; it needs only the spec",
+      severity: "error",
+      from: { path: "^dist/src/secrets/" },
+      to: { path: "^dist/src/", pathNot: ["^dist/src/secrets/", "^dist/src/spec/", "^dist/src/resources/"] },
+    },
+    {
       name: "middle-layers-depend-inward",
       severity: "error",
       from: { path: "^dist/src/(store|build|detect|runtime|router|observe)/" },

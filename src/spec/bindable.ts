@@ -39,9 +39,19 @@ export const KIND_VARIABLES: Record<EntryKind, readonly string[]> = {
   ],
 };
 
+const REFERENCE = /\$\{([^{}]*)\}/g;
+
 /** The `${...}` references in a value, with their inner text trimmed. */
 export function references(value: string): string[] {
-  return [...value.matchAll(/\$\{([^{}]*)\}/g)].map((m) => (m[1] ?? "").trim());
+  return [...value.matchAll(REFERENCE)].map((m) => (m[1] ?? "").trim());
+}
+
+/**
+ * `value` with every `${...}` replaced by `replace(reference)`, the reference's inner text trimmed
+ * as `references` gives it. Text outside `${...}` (a lone `$`, `$NAME`) is kept as it is.
+ */
+export function replaceReferences(value: string, replace: (reference: string) => string): string {
+  return value.replace(REFERENCE, (_, inner: string) => replace(inner.trim()));
 }
 
 interface Scope {

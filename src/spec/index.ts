@@ -1,4 +1,5 @@
-export { APP_VARIABLES, KIND_VARIABLES, references } from "./bindable.js";
+export { type EntryKind, KIND_LABEL } from "./access.js";
+export { APP_VARIABLES, KIND_VARIABLES, references, replaceReferences } from "./bindable.js";
 export {
   BUILD_FIELDS,
   type ComponentChange,
@@ -32,6 +33,7 @@ export {
   type DatabaseSpec,
   type EnvVarSpec,
   type FunctionSpec,
+  type IngressRuleSpec,
   type JobSpec,
   type ServiceSpec,
   type StaticSiteSpec,

@@ -87,7 +87,7 @@ function entryWarnings(e: Entry, backend: Backend): RawIssue[] {
     out.push(
       warn(
         e.path,
-        "databases are not provisioned by Slipway; its bindable variables (DATABASE_URL, ...) stay empty until one is attached",
+        "databases are not provisioned by Slipway; instances whose run-time envs use its bindable variables (DATABASE_URL, ...) fail to start, so give those values yourself (a SECRET env, for example)",
       ),
     );
   }
