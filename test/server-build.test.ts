@@ -326,6 +326,50 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     }
   });
 
+  it("stores SECRET values encrypted, hands them to the build in plaintext and masks them in the log", async () => {
+    const secret = `pa55-${process.pid}-word`;
+    const spec = {
+      name: "secretive",
+      services: [
+        {
+          name: "web",
+          git: { repo_clone_url: `file://${repo}`, branch: "main" },
+          // The masker replaces exactly the secret's value: "token is ****" proves the build saw it.
+          build_command: 'echo "token is $API_TOKEN"',
+          envs: [{ key: "API_TOKEN", value: secret, type: "SECRET" as const, scope: "BUILD_TIME" as const }],
+        },
+      ],
+    };
+    const { app } = await client.createApp({ body: { spec } });
+    const shown = app.spec.services?.[0]?.envs?.[0]?.value ?? "";
+    assert.match(shown, /^slipway:v1:[0-9a-f]{8}:/);
+    const d = await settled("secretive", await newDeployment("secretive", new Set()));
+    assert.equal(d.phase, "PENDING_DEPLOY", JSON.stringify(d.progress));
+    const log = await buildLog("secretive", d.id);
+    assert.ok(log.includes("token is ****"), log.join("\n"));
+    assert.ok(log.every((l) => !l.includes(secret)));
+    const db = readFileSync(join(dataDir, "slipway.db"));
+    const wal = existsSync(join(dataDir, "slipway.db-wal"))
+      ? readFileSync(join(dataDir, "slipway.db-wal"))
+      : Buffer.alloc(0);
+    assert.equal(
+      db.includes(secret) || wal.includes(secret),
+      false,
+      "the secret is not in the database in plaintext",
+    );
+    // Sending the spec back as shown changes nothing: no new deployment.
+    const before = (await client.listDeployments({ params: { app: "secretive" }, query: {} })).deployments
+      .length;
+    await client.updateApp({ params: { app: "secretive" }, body: { spec: app.spec } });
+    const after = await client.getApp({ params: { app: "secretive" } });
+    assert.equal(after.app.spec.services?.[0]?.envs?.[0]?.value, shown);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(
+      (await client.listDeployments({ params: { app: "secretive" }, query: {} })).deployments.length,
+      before,
+    );
+  });
+
   it("fails a build of an unknown branch with the reason in the deployment and the log", async () => {
     const specFile = join(dir, "broken.yaml");
     writeFileSync(specFile, helloSpec("one", gitSource("nope")).replace("name: hello", "name: broken"));

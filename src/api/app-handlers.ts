@@ -2,7 +2,8 @@
  * Handlers of the app routes: list (and watch), create, propose, get, update, delete.
  */
 import { API_VERSION, type App, type AppSource, isErrorCode, SlipwayError } from "../resources/index.js";
-import { normalize } from "../spec/index.js";
+import { encryptSpecSecrets, redactSpecSecrets, secretContext } from "../secrets/index.js";
+import { type AppSpec, normalize } from "../spec/index.js";
 import { type ApiDeps, findApp, type Handler } from "./call.js";
 import { type AppSourceJson, checkInlineFiles } from "./inline-files.js";
 import { proposeFromSource } from "./propose-source.js";
@@ -43,10 +44,20 @@ async function appSource(
   return { kind: "upload", digest: source.upload };
 }
 
+/**
+ * The spec as it is stored: SECRET values encrypted for this app (an unchanged secret keeps its
+ * stored envelope, so resending a spec changes nothing).
+ */
+function sealed(deps: ApiDeps, team: string, spec: AppSpec, previous?: AppSpec): AppSpec {
+  if (deps.secrets === undefined) return spec;
+  const context = secretContext({ namespace: team, name: spec.name });
+  return encryptSpecSecrets(spec, deps.secrets, context, previous === undefined ? {} : { previous });
+}
+
 const createApp: Handler<Routes["createApp"]> = async (call) => {
   const { deps, principal } = call;
   const source = await appSource(deps, call.body);
-  const { spec } = call.validSpec({ appSource: source !== undefined });
+  const spec = sealed(deps, principal.team, call.validSpec({ appSource: source !== undefined }).spec);
   call.setTarget(`app/${spec.name}`);
   let app: App;
   try {
@@ -95,7 +106,7 @@ const proposeApp: Handler<Routes["proposeApp"]> = async (call) => {
     if (!(await nameTaken(call.deps, call.principal.team, candidate, undefined))) suggestion = candidate;
   }
   return {
-    spec: normalize(result.spec),
+    spec: redactSpecSecrets(normalize(result.spec)),
     errors: [],
     warnings: result.warnings,
     app_name_available: !taken,
@@ -116,7 +127,12 @@ const updateApp: Handler<Routes["updateApp"]> = async (call) => {
   call.setTarget(`app/${app.metadata.name}`);
   // Without a source in the body the app keeps the code it has.
   const source = (await appSource(deps, call.body)) ?? app.spec.source;
-  const { spec } = call.validSpec({ appSource: source !== undefined });
+  const spec = sealed(
+    deps,
+    principal.team,
+    call.validSpec({ appSource: source !== undefined }).spec,
+    app.spec.appSpec,
+  );
   if (spec.name !== app.metadata.name) {
     const message = `renaming an app is not supported: the app is "${app.metadata.name}", the spec says "${spec.name}"`;
     throw new SlipwayError("invalid_argument", message, { details: [{ path: "name", message }] });

@@ -4,6 +4,7 @@
 import type { UploadStore } from "../build/index.js";
 import type { LogStore } from "../observe/index.js";
 import { type App, type ErrorDetail, isErrorCode, SlipwayError } from "../resources/index.js";
+import type { Keyring } from "../secrets/index.js";
 import type { AppSpec, SpecValidator, ValidateOptions, ValidationResult } from "../spec/index.js";
 import type { Store } from "../store/index.js";
 import type { Principal } from "./auth.js";
@@ -21,6 +22,11 @@ export interface ApiDeps {
   baseDomain: string;
   /** Where build and instance logs are read from; without it the logs route answers `unavailable`. */
   logs?: LogStore;
+  /**
+   * Encrypts SECRET env values before an app spec is stored (AES-256-GCM, key outside the
+   * database). Without it, specs are stored as sent (tests of unrelated behaviour).
+   */
+  secrets?: Keyring;
   /** Where uploaded source folders are kept; without it uploads answer `unavailable`. */
   uploads?: UploadStore;
   /**

@@ -8,6 +8,7 @@ import {
   type Deployment,
   isErrorCode,
 } from "../resources/index.js";
+import { redactSpecSecrets } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 import type { AppJson, DeploymentComponentJson, DeploymentJson } from "./schemas.js";
 
@@ -45,7 +46,7 @@ export function deploymentJson(d: Deployment): DeploymentJson {
     },
     phase: status.phase,
     progress: status.progress,
-    spec: d.spec.appSpec,
+    spec: redactSpecSecrets(d.spec.appSpec),
     created_at: d.metadata.creationTimestamp,
     // The phase time of a new deployment is taken just before the store stamps its creation.
     updated_at: [status.phaseLastUpdatedAt, d.metadata.creationTimestamp].sort()[1] as string,
@@ -99,7 +100,7 @@ export async function appJson(store: Store, app: App, baseDomain: string): Promi
   ]);
   return {
     id: app.metadata.uid,
-    spec: app.spec.appSpec,
+    spec: redactSpecSecrets(app.spec.appSpec),
     live_url: status.liveUrl ?? "",
     default_ingress: status.defaultIngress ?? `http://${app.metadata.name}.${baseDomain}`,
     ...(active === undefined ? {} : { active_deployment: active }),

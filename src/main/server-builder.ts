@@ -21,6 +21,7 @@ import {
   type DeploymentResourceSpec,
   SlipwayError,
 } from "../resources/index.js";
+import { decryptSpecSecrets, type Keyring, secretContext } from "../secrets/index.js";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
 import { type CodeSource, type SourcePolicy, temporaryCheckout } from "./source-checkout.js";
@@ -34,6 +35,8 @@ export interface ServerBuilderOptions extends SourcePolicy {
   stacksRoot: string;
   runInSandbox: RunInSandbox;
   limits: BuildLimits;
+  /** Decrypts SECRET env values of the stored spec; default: values are used as stored. */
+  secrets?: Keyring;
 }
 
 /** A built component as far as its source is concerned. */
@@ -107,7 +110,16 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
         namespace,
         name: build.spec.deployment,
       });
-      const component = componentOf(deployment.spec, build);
+      // SECRET values are stored encrypted; the build sees them in plaintext (masked in its log).
+      const appSpec =
+        options.secrets === undefined
+          ? deployment.spec.appSpec
+          : decryptSpecSecrets(
+              deployment.spec.appSpec,
+              options.secrets,
+              secretContext({ namespace, name: deployment.spec.app }),
+            );
+      const component = componentOf({ ...deployment.spec, appSpec }, build);
       const stack = await installedStack(options.stacksRoot);
       const source = codeSource(options, deployment, build, component);
       const checkout = await temporaryCheckout(options, workRoot, source, { signal, log });
@@ -116,7 +128,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
         const result = await runBuild({
           source: checkout.dir,
           component,
-          ...(deployment.spec.appSpec.envs === undefined ? {} : { appEnvs: deployment.spec.appSpec.envs }),
+          ...(appSpec.envs === undefined ? {} : { appEnvs: appSpec.envs }),
           stack,
           artifactsRoot: join(options.buildRoot, "artifacts"),
           cacheRoot: join(options.buildRoot, "cache"),

@@ -12,6 +12,7 @@ import { createUploadStore } from "../build/index.js";
 import { createSlipwayManager, stderrLogger, stopOnSignals } from "../controllers/index.js";
 import { createFileLogStore } from "../observe/index.js";
 import type { ObjectKey } from "../resources/index.js";
+import { keyring, loadSecretKey } from "../secrets/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
 import { startArtifactGc } from "./artifact-gc.js";
@@ -50,6 +51,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "stacks-dir": { type: "string" },
       "build-ca-file": { type: "string" },
       "allow-file-git-urls": { type: "boolean" },
+      "secret-key-file": { type: "string" },
       verbose: { type: "boolean", short: "v" },
     },
   });
@@ -58,6 +60,16 @@ export async function runServer(argv: string[]): Promise<number> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore({ path: join(dataDir, "slipway.db") });
   const tokenPath = await bootstrapAdmin({ store, dataDir });
+  // SECRET env values are encrypted with a key kept outside the database (ADR 0015).
+  const keyFile = values["secret-key-file"];
+  const keyText = process.env.SLIPWAY_SECRET_KEY;
+  const secrets = keyring(
+    await loadSecretKey({
+      dataDir,
+      ...(keyFile === undefined ? {} : { file: keyFile }),
+      ...(keyText === undefined || keyText === "" ? {} : { text: keyText, textOrigin: "SLIPWAY_SECRET_KEY" }),
+    }),
+  );
   const log = stderrLogger({ verbose: values.verbose === true });
   const logs = createFileLogStore({ root: join(dataDir, "logs") });
   const uploads = createUploadStore({ root: join(dataDir, "uploads") });
@@ -70,6 +82,7 @@ export async function runServer(argv: string[]): Promise<number> {
   };
   const builder = createServerBuilder({
     ...sourcePolicy,
+    secrets,
     store,
     buildRoot,
     stacksRoot: values["stacks-dir"] ?? join(dataDir, "stacks"),
@@ -91,6 +104,7 @@ export async function runServer(argv: string[]): Promise<number> {
   await manager.start();
   const app = createApi({
     store,
+    secrets,
     logs,
     uploads,
     checkout: (source, signal) =>
