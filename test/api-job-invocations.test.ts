@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { JobInvocationJson } from "../src/api/index.js";
+import type { CliIo } from "../src/cli/io.js";
+import { runCli } from "../src/cli/run.js";
 import {
   type App,
   type Deployment,
@@ -112,5 +114,37 @@ describe("job invocation routes", () => {
     );
     const missing = await f.request("GET", "/v1/apps/shop/job-invocations/shop.cleanup.1", { token: member });
     assert.equal(missing.status, 404);
+  });
+
+  it("slipway apps list-job-invocations prints them, filtered by --job-name", async () => {
+    let out = "";
+    let err = "";
+    const io: CliIo = {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        err += t;
+      },
+      readStdin: async () => new Uint8Array(),
+      readFile: async () => new Uint8Array(),
+      writeFile: async () => {},
+      env: { SLIPWAY_URL: "http://slipway.test", SLIPWAY_TOKEN: member, HOME: "/nonexistent" },
+      fetch: async (input, init) => f.api.request(input instanceof URL ? input.href : input, init),
+    };
+    const code = await runCli(
+      ["apps", "list-job-invocations", "shop", "--job-name", "report", "-o", "json"],
+      io,
+    );
+    assert.equal(code, 0, err);
+    const listed = JSON.parse(out) as JobInvocationJson[];
+    assert.deepEqual(
+      listed.map((i) => i.id),
+      [jobInvocationName("shop", "report", tick(5))],
+    );
+    out = "";
+    assert.equal(await runCli(["apps", "list-job-invocations", "shop"], io), 0, err);
+    assert.match(out, /^ID\s+Job\s+Deployment\s+Trigger\s+Phase/);
+    assert.equal(out.trim().split("\n").length, 4, out);
   });
 });
