@@ -49,6 +49,12 @@ export interface JobInvocationControllerOptions {
 /** The message of an invocation found RUNNING after a restart. */
 export const INTERRUPTED_MESSAGE = "interrupted by a control-plane restart; the job was not run again";
 
+/**
+ * The longest requeue: timers past 2^31 ms (24.8 days, a `timeout` of 1000h) fire at once in
+ * Node, and a wall clock that jumps is noticed within this.
+ */
+const MAX_WAIT_MS = 3_600_000;
+
 interface Deps {
   store: Store;
   runner: JobRunner;
@@ -101,7 +107,7 @@ async function start(deps: Deps, key: ObjectKey, inv: JobInvocation): Promise<Re
       deps.enqueue(key);
     },
   });
-  return { requeueAfter: inv.spec.timeoutSeconds * 1000 };
+  return { requeueAfter: Math.min(inv.spec.timeoutSeconds * 1000, MAX_WAIT_MS) };
 }
 
 async function reconcileRunning(deps: Deps, key: ObjectKey, inv: JobInvocation): Promise<Result> {
@@ -142,7 +148,7 @@ async function reconcileRunning(deps: Deps, key: ObjectKey, inv: JobInvocation):
     return {};
   }
   // An aborted call with time left: the controller is stopping; the next one fails the invocation.
-  return outcome?.kind === "aborted" ? {} : { requeueAfter: left };
+  return outcome?.kind === "aborted" ? {} : { requeueAfter: Math.min(left, MAX_WAIT_MS) };
 }
 
 async function reconcileInvocation(deps: Deps, key: ObjectKey): Promise<Result> {

@@ -242,4 +242,22 @@ describe("job scheduler and JobInvocation controller", () => {
     assert.equal((await f.appNow()).status?.scheduledJobs, undefined);
     assert.deepEqual(await f.invocations(), []);
   });
+
+  it("keeps only historyLimit finished invocations per job, deleting the oldest ticks", async () => {
+    await f.app([cronJob("cleanup", "*/5 * * * *")]);
+    await f.start({ historyLimit: 2 });
+    await scheduledSince();
+    await f.advanceWhenAsked(3 * MIN);
+    await f.waitForInvocation(inv("00:05"), done, "finished");
+    for (const tick of ["00:10", "00:15", "00:20"]) {
+      await f.advanceWhenAsked(5 * MIN);
+      await f.waitForInvocation(inv(tick), done, "finished");
+    }
+    // At 00:20 the finished 00:05, 00:10 and 00:15 were seen; the two newest stay.
+    assert.deepEqual(
+      (await f.invocations()).map((i) => i.metadata.name),
+      [inv("00:10"), inv("00:15"), inv("00:20")],
+    );
+    assert.equal(f.runner.calls.length, 4);
+  });
 });

@@ -14,6 +14,9 @@
  * computes the same tick, finds the invocation (already_exists) and only writes the status:
  * one tick is never invoked twice.
  *
+ * History: finished invocations beyond `historyLimit` per job are deleted (oldest ticks first),
+ * as a CronJob's history limits, so a minutely job does not grow the store without bound.
+ *
  * Concurrency (DO / Kubernetes `concurrencyPolicy: Forbid`): a tick that comes while an
  * invocation of the same job is PENDING or RUNNING gets an invocation created SKIPPED, saying
  * which one was running, so the skip is visible in `list-job-invocations`.
@@ -27,6 +30,7 @@ import {
   JOB_LABEL,
   type JobInvocation,
   jobInvocationName,
+  TERMINAL_JOB_INVOCATION_PHASES,
 } from "../resources/job-invocation.js";
 import type { ObjectKey } from "../resources/meta.js";
 import { newJobInvocation } from "../resources/new-job-invocation.js";
@@ -48,6 +52,11 @@ export interface JobSchedulerOptions {
    * a wall clock that jumps (NTP, suspend) and of timers that drift. Default one hour.
    */
   maxWakeMs?: number;
+  /**
+   * Finished invocations kept per job (the newest ticks); older ones are deleted when a new tick
+   * is invoked. Default 50.
+   */
+  historyLimit?: number;
   /** Default 1. */
   concurrency?: number;
   queue?: WorkQueueOptions;
@@ -58,6 +67,7 @@ interface Deps {
   store: Store;
   now: () => Date;
   maxWakeMs: number;
+  historyLimit: number;
   log: Logger;
 }
 
@@ -74,22 +84,38 @@ function ownedBy(inv: JobInvocation, app: App): boolean {
   return (inv.metadata.ownerReferences ?? []).some((r) => r.kind === APP_KIND && r.uid === app.metadata.uid);
 }
 
-/** An invocation of the same job that is still PENDING or RUNNING, other than `except`. */
-async function busyInvocation(
-  deps: Deps,
-  app: App,
-  job: string,
-  except: string,
-): Promise<string | undefined> {
+/**
+ * The finished invocations to delete so that at most `keep` finished ones of a job remain (the
+ * newest ticks). Pure. PENDING and RUNNING ones are never pruned.
+ */
+export function invocationsToPrune(invocations: readonly JobInvocation[], keep: number): JobInvocation[] {
+  return invocations
+    .filter((inv) => TERMINAL_JOB_INVOCATION_PHASES.includes(inv.status?.phase ?? "PENDING"))
+    .sort((a, b) => b.spec.scheduledAt.localeCompare(a.spec.scheduledAt))
+    .slice(keep);
+}
+
+/** The invocations of `job` of `app` (not of an earlier App of the same name). */
+async function invocationsOf(deps: Deps, app: App, job: string): Promise<JobInvocation[]> {
   const { items } = await deps.store.list<JobInvocation>(JOB_INVOCATION_KIND, {
     ...(app.metadata.namespace === undefined ? {} : { namespace: app.metadata.namespace }),
     labelSelector: `${LABELS.app}=${app.metadata.name},${JOB_LABEL}=${job}`,
   });
-  const busy = items.find((inv) => {
-    const phase = inv.status?.phase ?? "PENDING";
-    return ownedBy(inv, app) && inv.metadata.name !== except && (phase === "PENDING" || phase === "RUNNING");
-  });
-  return busy?.metadata.name;
+  return items.filter((inv) => ownedBy(inv, app));
+}
+
+async function prune(deps: Deps, invocations: readonly JobInvocation[]): Promise<void> {
+  for (const inv of invocationsToPrune(invocations, deps.historyLimit)) {
+    const { name, namespace } = inv.metadata;
+    try {
+      await deps.store.delete(JOB_INVOCATION_KIND, {
+        ...(namespace === undefined ? {} : { namespace }),
+        name,
+      });
+    } catch (err) {
+      if (!isErrorCode(err, "not_found")) throw err;
+    }
+  }
 }
 
 /** Creates the invocation of `job` for `tick` (SKIPPED if another one runs); returns its name. */
@@ -101,7 +127,13 @@ async function invoke(
   tick: Date,
 ): Promise<string> {
   const name = jobInvocationName(app.metadata.name, job, tick);
-  const busy = await busyInvocation(deps, app, job, name);
+  const existing = await invocationsOf(deps, app, job);
+  // Forbid: another invocation of the job still PENDING or RUNNING makes this tick SKIPPED.
+  const busy = existing.find((inv) => {
+    const phase = inv.status?.phase ?? "PENDING";
+    return inv.metadata.name !== name && (phase === "PENDING" || phase === "RUNNING");
+  })?.metadata.name;
+  await prune(deps, existing);
   const now = deps.now();
   const skipped =
     busy === undefined
@@ -123,8 +155,8 @@ async function invoke(
       ...(app.metadata.namespace === undefined ? {} : { namespace: app.metadata.namespace }),
       name,
     };
-    const existing = await deps.store.get<JobInvocation>(JOB_INVOCATION_KIND, key);
-    if (!ownedBy(existing, app)) {
+    const found = await deps.store.get<JobInvocation>(JOB_INVOCATION_KIND, key);
+    if (!ownedBy(found, app)) {
       throw new Error(
         `job invocation ${name} belongs to an earlier app of the same name; waiting for its removal`,
       );
@@ -206,6 +238,7 @@ export function createJobScheduler(options: JobSchedulerOptions): Controller {
     store: options.store,
     now: options.now ?? (() => new Date()),
     maxWakeMs: options.maxWakeMs ?? 3_600_000,
+    historyLimit: options.historyLimit ?? 50,
     log: options.log ?? silentLogger(),
   };
   return createController({

@@ -102,11 +102,11 @@ export class JobFixture {
   /** The fake wall clock. */
   now = (): Date => new Date(this.#start + this.timers.now());
 
-  /** Starts the scheduler and the JobInvocation controller (again, after `stop`, on a reopened store). */
-  async start(): Promise<void> {
+  /** Starts the scheduler and the JobInvocation controller (again, after `restart`, on a reopened store). */
+  async start(scheduler: { historyLimit?: number } = {}): Promise<void> {
     const queue = { timers: this.timers };
     this.controllers = [
-      createJobScheduler({ store: this.store, now: this.now, queue }),
+      createJobScheduler({ store: this.store, now: this.now, queue, ...scheduler }),
       createJobInvocationController({ store: this.store, runner: this.runner, now: this.now, queue }),
     ];
     this.manager = createManager({ store: this.store, controllers: this.controllers });
