@@ -10,6 +10,7 @@ import { authenticate, hasRole, type Principal } from "./auth.js";
 import { type ApiDeps, type Call, type Handler, requireValid } from "./call.js";
 import { deploymentHandlers } from "./deployment-handlers.js";
 import { errorResponse } from "./error-response.js";
+import { jobHandlers } from "./job-handlers.js";
 import { logHandlers } from "./log-handlers.js";
 import { buildOpenApi } from "./openapi.js";
 import { parseJson, readBody } from "./read-body.js";
@@ -86,6 +87,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const handlers: { [K in RouteName]: Handler<Routes[K]> } = {
     ...appHandlers,
     ...deploymentHandlers,
+    ...jobHandlers,
     ...logHandlers,
     ...sourceHandlers,
     ...systemHandlers(buildOpenApi(routes)),

@@ -4,6 +4,12 @@
  */
 import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
 import {
+  JobInvocationListResponse,
+  JobInvocationParams,
+  JobInvocationResponse,
+  JobInvocationsQuery,
+} from "./job-schemas.js";
+import {
   AppBody,
   AppListResponse,
   AppParams,
@@ -179,6 +185,34 @@ export const routes = {
     status: 200,
     params: DeploymentParams,
     response: DeploymentResponse,
+  },
+  listJobInvocations: {
+    method: "GET",
+    path: "/v1/apps/{app}/job-invocations",
+    summary: "List an app's job invocations, newest tick first; ?job_name= and ?deployment= filter",
+    access: "read",
+    status: 200,
+    params: AppParams,
+    query: JobInvocationsQuery,
+    response: JobInvocationListResponse,
+  },
+  getJobInvocation: {
+    method: "GET",
+    path: "/v1/apps/{app}/job-invocations/{invocation}",
+    summary: "Get one job invocation",
+    access: "read",
+    status: 200,
+    params: JobInvocationParams,
+    response: JobInvocationResponse,
+  },
+  cancelJobInvocation: {
+    method: "POST",
+    path: "/v1/apps/{app}/job-invocations/{invocation}/cancel",
+    summary: "Cancel a PENDING or RUNNING job invocation",
+    access: "write",
+    status: 200,
+    params: JobInvocationParams,
+    response: JobInvocationResponse,
   },
   rollbackApp: {
     method: "POST",

@@ -12,12 +12,14 @@ import { appsLogs, type LogsValues } from "./apps-logs.js";
 import { proposeFromSource } from "./apps-propose.js";
 import { connect, waitForDeployment } from "./connect.js";
 import { type CliIo, UsageError } from "./io.js";
+import { jobVerbs } from "./job-commands.js";
 import { type OutputFormat, outputFormat, printApps, printAs, printDeployments } from "./output.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values = Record<string, string | boolean | undefined>;
 
-interface Verb {
+/** One `slipway apps` verb. */
+export interface Verb {
   usage: string;
   /** How many positional arguments: exactly N, or [min, max]. */
   args: number | [number, number];
@@ -25,7 +27,8 @@ interface Verb {
   run(io: CliIo, ctx: VerbContext): Promise<number>;
 }
 
-interface VerbContext {
+/** What a verb's `run` gets besides the I/O. */
+export interface VerbContext {
   args: string[];
   values: Values;
   format: OutputFormat;
@@ -287,6 +290,7 @@ const verbs: Record<string, Verb> = {
   },
   "get-deployment": oneDeploymentVerb("get-deployment", "getDeployment"),
   "cancel-deployment": oneDeploymentVerb("cancel-deployment", "cancelDeployment"),
+  ...jobVerbs,
   rollback: {
     usage: "slipway apps rollback APP --deployment ID [--wait]",
     args: 1,

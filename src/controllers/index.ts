@@ -14,12 +14,20 @@ export {
 export type { Builder, BuildRequest, BuildResult } from "./builder.js";
 export { buildingStatus, PROGRESSING, RUNTIME_NOT_AVAILABLE } from "./building-status.js";
 export { setCondition } from "./conditions.js";
+export { type CronTicks, type CronTicksInput, dueTick, MAX_COUNTED_MISSED_TICKS } from "./cron-ticks.js";
 export {
   BUILDER_NOT_AVAILABLE,
   createDeploymentController,
   type DeploymentControllerOptions,
   desiredDeploymentStatus,
 } from "./deployment-controller.js";
+export {
+  createJobInvocationController,
+  INTERRUPTED_MESSAGE,
+  type JobInvocationControllerOptions,
+} from "./job-invocation-controller.js";
+export type { JobRunner, JobRunRequest, JobRunResult } from "./job-runner.js";
+export { createJobScheduler, type JobSchedulerOptions, scheduledJobs } from "./job-scheduler.js";
 export {
   type Controller,
   type ControllerOptions,

@@ -6,6 +6,12 @@ import { createAppController } from "./app-controller.js";
 import { type BuildControllerOptions, createBuildController } from "./build-controller.js";
 import type { Builder } from "./builder.js";
 import { createDeploymentController } from "./deployment-controller.js";
+import {
+  createJobInvocationController,
+  type JobInvocationControllerOptions,
+} from "./job-invocation-controller.js";
+import type { JobRunner } from "./job-runner.js";
+import { createJobScheduler } from "./job-scheduler.js";
 import type { Controller } from "./runtime/controller.js";
 import type { Logger } from "./runtime/logger.js";
 import { createManager, type Manager } from "./runtime/manager.js";
@@ -22,6 +28,15 @@ export interface SlipwayManagerOptions {
   onBuildLogLine?: BuildControllerOptions["onLogLine"];
   /** Where Build logs are kept (see BuildControllerOptions.logRef). */
   buildLogRef?: BuildControllerOptions["logRef"];
+  /**
+   * Runs scheduled jobs. Default: none, and neither the job scheduler nor the JobInvocation
+   * controller runs (no invocation is created that nothing would run; ADR 0016).
+   */
+  jobRunner?: JobRunner;
+  /** Receives the job runs' log lines (see JobInvocationControllerOptions.onLogLine). */
+  onJobLogLine?: JobInvocationControllerOptions["onLogLine"];
+  /** Where job invocation logs are kept (see JobInvocationControllerOptions.logRef). */
+  jobLogRef?: JobInvocationControllerOptions["logRef"];
   /** Default `() => new Date()`. */
   now?: () => Date;
   /** Default: silent. */
@@ -30,7 +45,8 @@ export interface SlipwayManagerOptions {
 
 /**
  * A manager running every Slipway controller on `options.store`: App and Deployment, plus Build
- * when a `builder` is given.
+ * when a `builder` is given, plus the job scheduler and JobInvocation controller when a
+ * `jobRunner` is given.
  */
 export function createSlipwayManager(options: SlipwayManagerOptions): Manager {
   const common = {
@@ -50,6 +66,17 @@ export function createSlipwayManager(options: SlipwayManagerOptions): Manager {
         builder: options.builder,
         ...(options.onBuildLogLine === undefined ? {} : { onLogLine: options.onBuildLogLine }),
         ...(options.buildLogRef === undefined ? {} : { logRef: options.buildLogRef }),
+      }),
+    );
+  }
+  if (options.jobRunner !== undefined) {
+    controllers.push(
+      createJobScheduler(common),
+      createJobInvocationController({
+        ...common,
+        runner: options.jobRunner,
+        ...(options.onJobLogLine === undefined ? {} : { onLogLine: options.onJobLogLine }),
+        ...(options.jobLogRef === undefined ? {} : { logRef: options.jobLogRef }),
       }),
     );
   }

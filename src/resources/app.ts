@@ -43,7 +43,21 @@ export interface AppResourceStatus {
   defaultIngress?: string;
   lastDeploymentCreatedAt?: string;
   lastDeploymentActiveAt?: string;
+  /** The job scheduler's memory, by SCHEDULED job name (see ScheduledJobStatus). */
+  scheduledJobs?: Record<string, ScheduledJobStatus>;
   conditions?: Condition[];
+}
+
+/** What the job scheduler recorded about one SCHEDULED job of the active Deployment. */
+export interface ScheduledJobStatus {
+  /** RFC 3339: when the scheduler first saw the job; ticks before it are never run. */
+  since: string;
+  /** RFC 3339: the newest tick an invocation was created for (run or SKIPPED). */
+  lastScheduleTime?: string;
+  /** The name of that invocation. */
+  lastInvocation?: string;
+  /** Ticks missed while the control plane was down and dropped (only the newest missed one runs). */
+  missedTicks?: number;
 }
 
 /** An App resource. */

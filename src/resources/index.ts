@@ -5,6 +5,7 @@ export {
   type AppResourceStatus,
   type AppSource,
   type InlineFile,
+  type ScheduledJobStatus,
 } from "./app.js";
 export {
   BUILD_KIND,
@@ -36,6 +37,18 @@ export {
 } from "./deployment.js";
 export { type ErrorCode, type ErrorDetail, isErrorCode, SlipwayError } from "./errors.js";
 export {
+  JOB_INVOCATION_KIND,
+  JOB_INVOCATION_PHASES,
+  JOB_LABEL,
+  type JobInvocation,
+  type JobInvocationPhase,
+  type JobInvocationSpec,
+  type JobInvocationStatus,
+  type JobTrigger,
+  jobInvocationName,
+  TERMINAL_JOB_INVOCATION_PHASES,
+} from "./job-invocation.js";
+export {
   API_VERSION,
   type Condition,
   type NewResource,
@@ -46,4 +59,10 @@ export {
 } from "./meta.js";
 export { buildName, newBuilds } from "./new-build.js";
 export { countSteps, initialProgress, type NewDeploymentOptions, newDeployment } from "./new-deployment.js";
+export {
+  DEFAULT_JOB_TIMEOUT_SECONDS,
+  jobTimeoutSeconds,
+  type NewJobInvocationOptions,
+  newJobInvocation,
+} from "./new-job-invocation.js";
 export { PINNED_ANNOTATION, type RetentionOptions, retainedArtifacts } from "./retained-artifacts.js";

@@ -34,6 +34,11 @@ export class FakeTimers implements Timers {
     return this.#pending.size;
   }
 
+  /** True when a timer that has not fired nor been cancelled falls due exactly `ms` from now. */
+  pendingIn(ms: number): boolean {
+    return [...this.#pending].some((p) => p.at === this.#now + ms);
+  }
+
   /** Moves the clock forward by `ms`, firing every timer that falls due, earliest first. */
   advance(ms: number): void {
     const until = this.#now + ms;
