@@ -37,6 +37,18 @@ export {
 } from "./deployment.js";
 export { type ErrorCode, type ErrorDetail, isErrorCode, SlipwayError } from "./errors.js";
 export {
+  INSTANCE_KIND,
+  INSTANCE_LABELS,
+  INSTANCE_PHASES,
+  type Instance,
+  type InstancePhase,
+  type InstanceResourceSpec,
+  type InstanceResourceStatus,
+  type InstanceTermination,
+  RUNNING_COMPONENT_LISTS,
+  type RunningComponentKind,
+} from "./instance.js";
+export {
   JOB_INVOCATION_KIND,
   JOB_INVOCATION_PHASES,
   JOB_LABEL,
@@ -59,6 +71,7 @@ export {
 } from "./meta.js";
 export { buildName, newBuilds } from "./new-build.js";
 export { countSteps, initialProgress, type NewDeploymentOptions, newDeployment } from "./new-deployment.js";
+export { instanceCount, instanceName, newInstances, runningComponents } from "./new-instances.js";
 export {
   DEFAULT_JOB_TIMEOUT_SECONDS,
   jobTimeoutSeconds,
