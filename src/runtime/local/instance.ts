@@ -1,0 +1,235 @@
+/**
+ * An app instance: a build artifact's run command in its own gVisor sandbox (ADR 0012), on the
+ * read-only stack with the artifact's app tree mounted read-only at its workdir, a private tmpfs
+ * at /tmp (also HOME), `PORT` set, in the network namespace its app network gave it, with the
+ * app's hosts file. Annotations on the sandbox let `listInstances` find it after a restart.
+ */
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import type { InstanceLimits } from "./instance-sizes.js";
+import { renderOciSpec, type SandboxMount } from "./oci-spec.js";
+import { runBounded } from "./runsc-command.js";
+import { type SandboxResult, startSandbox } from "./sandbox.js";
+
+/** The parts of a build artifact (src/build's StoredArtifact) an instance needs. */
+export interface InstanceArtifact {
+  appDir: string;
+  metadata: {
+    id: string;
+    runCommand?: string;
+    httpPort?: number;
+    workdir: string;
+    env: Readonly<Record<string, string>>;
+  };
+}
+
+/** Options of {@link startInstance}. */
+export interface StartInstanceOptions {
+  /** Sandbox id, unique within `stateRoot` (letters, digits, `_`, `-`, `.`). */
+  id: string;
+  artifact: InstanceArtifact;
+  /** Root file system of the stack the artifact was built on; mounted read-only. */
+  stackRootfs: string;
+  /** Run-time env (RUN_TIME and RUN_AND_BUILD_TIME values); `PORT` and `HOME` are set by the runtime. */
+  env?: Readonly<Record<string, string>>;
+  size: Pick<InstanceLimits, "cpus" | "memoryMiB" | "pidsLimit" | "tmpMiB">;
+  network: { netnsPath: string; ip: string };
+  /** A generated hosts file (see renderHostsFile), mounted read-only at /etc/hosts. */
+  hostsFile?: string;
+  /** A resolv.conf for instances with egress, mounted read-only at /etc/resolv.conf. */
+  resolvConf?: string;
+  /** Stored on the sandbox as annotations; `listInstances` returns them. */
+  labels?: Readonly<Record<string, string>>;
+  /** Default the artifact's `httpPort`, else 8080. */
+  port?: number;
+  /** Default the artifact's `runCommand`; an instance needs one. */
+  runCommand?: string;
+  /** Default `instance`. */
+  hostname?: string;
+  /** runsc's state root (shared by the instances of one control plane). */
+  stateRoot: string;
+  /** Bundles go to `<bundleRoot>/<id>`. */
+  bundleRoot: string;
+  runscPath?: string;
+  /** Each line the instance writes, without its newline. */
+  onLine?: (stream: "stdout" | "stderr", line: string) => void;
+}
+
+/** How an instance ended. */
+export interface InstanceExit {
+  exitCode: number | null;
+  signal?: NodeJS.Signals;
+  oomKilled: boolean;
+  durationMs: number;
+}
+
+/** A running instance. */
+export interface InstanceHandle {
+  id: string;
+  /** Pid of `runsc run` on the host. */
+  pid?: number;
+  ip: string;
+  port: number;
+  /** Resolves once the instance has ended and its sandbox is deleted. */
+  wait(): Promise<InstanceExit>;
+  /** SIGTERM to every process inside, SIGKILL after `graceMs` (default 10 s); resolves at the end. */
+  stop(options?: { graceMs?: number }): Promise<InstanceExit>;
+}
+
+/** One running instance found by {@link listInstances}. */
+export interface ListedInstance {
+  id: string;
+  /** Pid of the sandbox (sentry) process. */
+  pid: number;
+  bundle: string;
+  ip: string;
+  port: number;
+  artifactId: string;
+  labels: Record<string, string>;
+}
+
+const ANNOTATION = "dev.slipway.instance";
+const LABEL_PREFIX = "dev.slipway.label.";
+
+/** Starts the instance; throws when the artifact has no run command or the bundle cannot be written. */
+export async function startInstance(options: StartInstanceOptions): Promise<InstanceHandle> {
+  const { artifact } = options;
+  const runCommand = options.runCommand ?? artifact.metadata.runCommand;
+  if (runCommand === undefined)
+    throw new Error(`artifact ${artifact.metadata.id} has no run command; set run_command on the component`);
+  const port = options.port ?? artifact.metadata.httpPort ?? 8080;
+  const mounts: SandboxMount[] = [
+    { source: artifact.appDir, destination: artifact.metadata.workdir, readonly: true },
+  ];
+  if (options.hostsFile !== undefined)
+    mounts.push({ source: options.hostsFile, destination: "/etc/hosts", readonly: true });
+  if (options.resolvConf !== undefined)
+    mounts.push({ source: options.resolvConf, destination: "/etc/resolv.conf", readonly: true });
+  const annotations: Record<string, string> = {
+    [ANNOTATION]: JSON.stringify({ ip: options.network.ip, port, artifact: artifact.metadata.id }),
+  };
+  for (const [key, value] of Object.entries(options.labels ?? {})) annotations[LABEL_PREFIX + key] = value;
+  const spec = renderOciSpec({
+    rootfs: options.stackRootfs,
+    args: ["sh", "-c", runCommand],
+    env: { ...artifact.metadata.env, ...options.env, HOME: "/tmp", PORT: String(port) },
+    cwd: artifact.metadata.workdir,
+    mounts,
+    tmpfs: [{ destination: "/tmp", sizeMiB: options.size.tmpMiB }],
+    memoryMiB: options.size.memoryMiB,
+    cpus: options.size.cpus,
+    pidsLimit: options.size.pidsLimit,
+    hostname: options.hostname ?? "instance",
+    netnsPath: options.network.netnsPath,
+    cgroupsPath: `/${options.id}`,
+    annotations,
+  });
+  const lines = lineSplitter(options.onLine);
+  const runscPath = options.runscPath ?? "runsc";
+  const sandbox = await startSandbox({
+    runscPath,
+    stateRoot: options.stateRoot,
+    bundleDir: join(options.bundleRoot, options.id),
+    id: options.id,
+    spec,
+    network: "sandbox",
+    onOutput: lines.push,
+  });
+  const exit = sandbox.wait().then((r) => {
+    lines.flush();
+    return toExit(r);
+  });
+  exit.catch(() => undefined);
+  let ended = false;
+  void exit.finally(() => {
+    ended = true;
+  });
+  const stop = async (graceMs = 10_000): Promise<InstanceExit> => {
+    if (!ended) {
+      // --all: the run command is `sh -c`, which does not pass SIGTERM on to the app.
+      const args = ["--root", options.stateRoot, "kill", "--all", options.id, "SIGTERM"];
+      const sent = await runBounded(runscPath, args, 5000);
+      if (sent.code !== 0) await sandbox.kill("SIGTERM").catch(() => undefined);
+      const timer = new AbortController();
+      const late = delay(graceMs, false, { signal: timer.signal }).catch(() => true);
+      const graceful = await Promise.race([exit.then(() => true), late]);
+      timer.abort();
+      if (!graceful) await sandbox.delete();
+    }
+    return exit;
+  };
+  const handle: InstanceHandle = {
+    id: options.id,
+    ip: options.network.ip,
+    port,
+    wait: () => exit,
+    stop: (o = {}) => stop(o.graceMs),
+  };
+  if (sandbox.pid !== undefined) handle.pid = sandbox.pid;
+  return handle;
+}
+
+function toExit(result: SandboxResult): InstanceExit {
+  const exit: InstanceExit = {
+    exitCode: result.exitCode,
+    oomKilled: result.oomKilled,
+    durationMs: result.durationMs,
+  };
+  if (result.signal !== undefined) exit.signal = result.signal;
+  return exit;
+}
+
+function lineSplitter(onLine: StartInstanceOptions["onLine"]) {
+  const partial = { stdout: "", stderr: "" };
+  return {
+    push: (stream: "stdout" | "stderr", chunk: Buffer) => {
+      const text = partial[stream] + chunk.toString();
+      const parts = text.split("\n");
+      partial[stream] = parts.pop() ?? "";
+      for (const line of parts) onLine?.(stream, line);
+    },
+    flush: () => {
+      for (const stream of ["stdout", "stderr"] as const) {
+        if (partial[stream] !== "") onLine?.(stream, partial[stream]);
+        partial[stream] = "";
+      }
+    },
+  };
+}
+
+/**
+ * The running instances under `stateRoot`, from `runsc list --format=json` and the annotations
+ * `startInstance` put on them; sandboxes that are not instances are left out.
+ */
+export async function listInstances(stateRoot: string, runscPath = "runsc"): Promise<ListedInstance[]> {
+  const listed = await runBounded(runscPath, ["--root", stateRoot, "list", "--format=json"], 10_000);
+  if (listed.code !== 0)
+    throw new Error(`runsc list under ${stateRoot} failed: ${listed.stderr.trim() || "timed out"}`);
+  const text = listed.stdout.trim();
+  const entries = (text === "" || text === "null" ? [] : JSON.parse(text)) as {
+    id: string;
+    status: string;
+    pid: number;
+    bundle: string;
+    annotations?: Record<string, string>;
+  }[];
+  const found: ListedInstance[] = [];
+  for (const entry of entries) {
+    const own = entry.annotations?.[ANNOTATION];
+    if (entry.status !== "running" || own === undefined) continue;
+    const facts = JSON.parse(own) as { ip: string; port: number; artifact: string };
+    const labels: Record<string, string> = {};
+    for (const [key, value] of Object.entries(entry.annotations ?? {}))
+      if (key.startsWith(LABEL_PREFIX)) labels[key.slice(LABEL_PREFIX.length)] = value;
+    found.push({
+      id: entry.id,
+      pid: entry.pid,
+      bundle: entry.bundle,
+      ip: facts.ip,
+      port: facts.port,
+      artifactId: facts.artifact,
+      labels,
+    });
+  }
+  return found;
+}
