@@ -74,6 +74,11 @@ export interface AppNetworkHost {
   /** A new namespace with an address in the app's block (the app's network must exist). */
   attach(appId: string): Promise<InstanceNetwork>;
   listAttached(appId: string): Promise<InstanceNetwork[]>;
+  /**
+   * Puts the instance's address and routes back into its namespace. runsc moves them into the
+   * sandbox and removes them from the namespace, so call this before every start in it.
+   */
+  reset(net: InstanceNetwork): Promise<void>;
   /** Removes an instance's namespace and veth; nothing happens when they are gone already. */
   detach(netns: string): Promise<void>;
   /** Removes the app's namespaces, bridge and rules; idempotent. */
@@ -212,16 +217,27 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
       await run("ip", ["netns", "add", net.netns]);
       await run("ip", ["link", "add", net.veth, "type", "veth", "peer", "name", "eth0", "netns", net.netns]);
       await run("ip", ["link", "set", net.veth, "master", app.bridge, "up"]);
-      await run("ip", ["-n", net.netns, "addr", "add", `${net.ip}/${net.prefixLength}`, "dev", "eth0"]);
       await run("ip", ["-n", net.netns, "link", "set", "lo", "up"]);
-      await run("ip", ["-n", net.netns, "link", "set", "eth0", "up"]);
-      // Without egress there is no default route: only the app's own block is reachable.
-      if (app.egress) await run("ip", ["-n", net.netns, "route", "add", "default", "via", app.gateway]);
+      await configure(net, app.egress);
     } catch (err) {
       await detach(net.netns);
       throw err;
     }
     return net;
+  };
+
+  const configure = async (net: InstanceNetwork, egress: boolean): Promise<void> => {
+    const ns = ["-n", net.netns];
+    await run("ip", [...ns, "addr", "replace", `${net.ip}/${net.prefixLength}`, "dev", "eth0"]);
+    await run("ip", [...ns, "link", "set", "eth0", "up"]);
+    // Without egress there is no default route: only the app's own block is reachable.
+    if (egress) await run("ip", [...ns, "route", "replace", "default", "via", net.gateway]);
+  };
+
+  const reset = async (net: InstanceNetwork): Promise<void> => {
+    const app = await findApp(net.appId);
+    if (app === undefined) throw new Error(`app ${net.appId} has no network on this host; create it first`);
+    await configure(net, app.egress);
   };
 
   const detach = async (netns: string): Promise<void> => {
@@ -251,6 +267,7 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
     listApps: () => serial(listApps),
     attach: (appId) => serial(() => attach(appId)),
     listAttached: (appId) => serial(() => listAttached(appId)),
+    reset: (net) => serial(() => reset(net)),
     detach: (netns) => serial(() => detach(netns)),
     removeApp: (appId) => serial(() => removeApp(appId)),
     removeAll: () => serial(removeAll),

@@ -11,13 +11,14 @@ export type HostCommand = (file: string, args: readonly string[], stdin?: string
 export function createHostCommand(timeoutMs = 10_000): HostCommand {
   return (file, args, stdin) =>
     new Promise((resolve, reject) => {
-      const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], timeout: timeoutMs });
+      const stdio = [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] as const;
+      const child = spawn(file, args, { stdio: [...stdio], timeout: timeoutMs });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (c: Buffer) => {
+      child.stdout?.on("data", (c: Buffer) => {
         stdout += c.toString();
       });
-      child.stderr.on("data", (c: Buffer) => {
+      child.stderr?.on("data", (c: Buffer) => {
         stderr += c.toString();
       });
       child.on("error", (err) => reject(new Error(`${file} ${args.join(" ")}: ${err.message}`)));
@@ -26,6 +27,8 @@ export function createHostCommand(timeoutMs = 10_000): HostCommand {
         const why = signal === null ? `exit code ${code}` : `killed by ${signal}`;
         reject(new Error(`${file} ${args.join(" ")} failed (${why}): ${stderr.trim()}`));
       });
-      child.stdin.end(stdin ?? "");
+      // A tool that exits before reading its input fails on its own; EPIPE here adds nothing.
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(stdin);
     });
 }
