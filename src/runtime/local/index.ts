@@ -23,7 +23,7 @@ export {
   createAppNetworkHost,
   type InstanceNetwork,
 } from "./app-network.js";
-export { parseOomKills, readOomKills } from "./cgroup-oom.js";
+export { parseOomKills, readHostOomKills, readOomKills } from "./cgroup-oom.js";
 export {
   type DetectOptions,
   detectSandboxRuntime,

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { readHostOomKills } from "./cgroup-oom.js";
 import type { InstanceLimits } from "./instance-sizes.js";
 import { renderOciSpec, type SandboxMount } from "./oci-spec.js";
 import { runBounded } from "./runsc-command.js";
@@ -111,7 +112,9 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
   for (const [key, value] of Object.entries(options.labels ?? {})) annotations[LABEL_PREFIX + key] = value;
   const spec = renderOciSpec({
     rootfs: options.stackRootfs,
-    args: ["sh", "-c", runCommand],
+    // The shell stays as the sandbox's first process; trapping TERM (a handler, not "ignore",
+    // so the app still gets the default) keeps it alive while stop() lets the app drain.
+    args: ["sh", "-c", `trap : TERM INT\n${runCommand}`],
     env: { ...artifact.metadata.env, ...options.env, HOME: "/tmp", PORT: String(port) },
     cwd: artifact.metadata.workdir,
     mounts,
@@ -125,6 +128,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
     annotations,
   });
   const lines = lineSplitter(options.onLine);
+  const oomBefore = await readHostOomKills();
   const runscPath = options.runscPath ?? "runsc";
   const sandbox = await startSandbox({
     runscPath,
@@ -135,9 +139,11 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
     network: "sandbox",
     onOutput: lines.push,
   });
-  const exit = sandbox.wait().then((r) => {
+  const exit = sandbox.wait().then(async (r) => {
     lines.flush();
-    return toExit(r);
+    const oomAfter = await readHostOomKills();
+    const hostSawOom = oomBefore === undefined || oomAfter === undefined || oomAfter > oomBefore;
+    return toExit({ ...r, oomKilled: r.oomKilled && hostSawOom });
   });
   exit.catch(() => undefined);
   let ended = false;
