@@ -219,7 +219,7 @@ describe("app instances (gVisor, per-app networks)", { timeout: 900_000 }, () =>
     assert.equal(byId.get(`${prefix}-web`)?.artifactId, web?.metadata.id);
   });
 
-  it("cannot connect to another app, the host's services or the gateway's other ports", async () => {
+  it("cannot connect to another app, the host's services or the gateway's other ports", async (t) => {
     assert.ok(netA);
     const loop = await listen("127.0.0.1");
     const all = await listen("0.0.0.0");
@@ -238,8 +238,18 @@ describe("app instances (gVisor, per-app networks)", { timeout: 900_000 }, () =>
       ];
       for (const [from, to, port] of tries) {
         const outcome = await probeFrom(from, `/connect?host=${to}&port=${port}`);
+        t.diagnostic(`${from} -> ${to}:${port}: ${outcome}`);
         assert.match(outcome, /^failed: /, `${from} -> ${to}:${port}: ${outcome}`);
       }
+      // The control: without Slipway's table the host's own addresses answer the app.
+      sh("nft", ["delete", "table", "inet", net.table]);
+      try {
+        assert.equal(await probeFrom("meta", `/connect?host=${netA.gateway}&port=${all.port}`), "connected");
+        assert.equal(await probeFrom("meta", `/connect?host=${host}&port=${all.port}`), "connected");
+      } finally {
+        await net.syncRules();
+      }
+      assert.match(await probeFrom("meta", `/connect?host=${host}&port=${all.port}`), /^failed: /);
       assert.equal(await probeFrom("meta", `/connect?host=${ip("web")}&port=8080`), "connected");
     } finally {
       loop.server.close();

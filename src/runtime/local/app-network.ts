@@ -83,6 +83,11 @@ export interface AppNetworkHost {
   detach(netns: string): Promise<void>;
   /** Removes the app's namespaces, bridge and rules; idempotent. */
   removeApp(appId: string): Promise<void>;
+  /**
+   * Writes Slipway's nft table again from the app networks found on the host: at start-up, or
+   * after someone flushed the ruleset (`ensureApp` and `removeApp` do it themselves).
+   */
+  syncRules(): Promise<void>;
   /** Removes every namespace, link and the nft table with this prefix (a crashed run's leftovers). */
   removeAll(): Promise<void>;
 }
@@ -270,6 +275,7 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
     reset: (net) => serial(() => reset(net)),
     detach: (netns) => serial(() => detach(netns)),
     removeApp: (appId) => serial(() => removeApp(appId)),
+    syncRules: () => serial(applyRules),
     removeAll: () => serial(removeAll),
   };
 }
