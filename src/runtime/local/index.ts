@@ -46,7 +46,6 @@ export {
 export { createHostCommand, type HostCommand } from "./host-command.js";
 export { type HostsEntry, renderHostsFile } from "./hosts-file.js";
 export {
-  type InstanceArtifact,
   type InstanceExit,
   type InstanceHandle,
   type ListedInstance,
@@ -55,6 +54,13 @@ export {
   startInstance,
 } from "./instance.js";
 export { type InstanceLimits, instanceLimits } from "./instance-sizes.js";
+export {
+  INSTANCE_ANNOTATION,
+  type InstanceArtifact,
+  type InstanceSpecInput,
+  LABEL_ANNOTATION_PREFIX,
+  renderInstanceSpec,
+} from "./instance-spec.js";
 export { type NftAppNetwork, type NftRulesetInput, renderNftRuleset } from "./nft-rules.js";
 export {
   type OciMount,

@@ -4,52 +4,24 @@
  * at /tmp (also HOME), `PORT` set, in the network namespace its app network gave it, with the
  * app's hosts file. Annotations on the sandbox let `listInstances` find it after a restart.
  */
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { readHostOomKills } from "./cgroup-oom.js";
-import type { InstanceLimits } from "./instance-sizes.js";
-import { renderOciSpec, type SandboxMount } from "./oci-spec.js";
+import {
+  INSTANCE_ANNOTATION,
+  type InstanceSpecInput,
+  LABEL_ANNOTATION_PREFIX,
+  renderInstanceSpec,
+} from "./instance-spec.js";
 import { runBounded } from "./runsc-command.js";
 import { type SandboxResult, startSandbox } from "./sandbox.js";
 
-/** The parts of a build artifact (src/build's StoredArtifact) an instance needs. */
-export interface InstanceArtifact {
-  appDir: string;
-  metadata: {
-    id: string;
-    runCommand?: string;
-    httpPort?: number;
-    workdir: string;
-    env: Readonly<Record<string, string>>;
-  };
-}
-
 /** Options of {@link startInstance}. */
-export interface StartInstanceOptions {
-  /** Sandbox id, unique within `stateRoot` (letters, digits, `_`, `-`, `.`). */
-  id: string;
-  artifact: InstanceArtifact;
-  /** Root file system of the stack the artifact was built on; mounted read-only. */
-  stackRootfs: string;
-  /** Run-time env (RUN_TIME and RUN_AND_BUILD_TIME values); `PORT` and `HOME` are set by the runtime. */
-  env?: Readonly<Record<string, string>>;
-  size: Pick<InstanceLimits, "cpus" | "memoryMiB" | "pidsLimit" | "tmpMiB">;
-  network: { netnsPath: string; ip: string };
-  /** A generated hosts file (see renderHostsFile), mounted read-only at /etc/hosts. */
-  hostsFile?: string;
-  /** A resolv.conf for instances with egress, mounted read-only at /etc/resolv.conf. */
-  resolvConf?: string;
-  /** Stored on the sandbox as annotations; `listInstances` returns them. */
-  labels?: Readonly<Record<string, string>>;
-  /** Default the artifact's `httpPort`, else 8080. */
-  port?: number;
-  /** Default the artifact's `runCommand`; an instance needs one. */
-  runCommand?: string;
-  /** Default `instance`. */
-  hostname?: string;
+export interface StartInstanceOptions extends InstanceSpecInput {
   /** runsc's state root (shared by the instances of one control plane). */
   stateRoot: string;
-  /** Bundles go to `<bundleRoot>/<id>`. */
+  /** Bundles go to `<bundleRoot>/<id>` (removed when the instance has ended). */
   bundleRoot: string;
   runscPath?: string;
   /** Each line the instance writes, without its newline. */
@@ -89,51 +61,17 @@ export interface ListedInstance {
   labels: Record<string, string>;
 }
 
-const ANNOTATION = "dev.slipway.instance";
-const LABEL_PREFIX = "dev.slipway.label.";
-
 /** Starts the instance; throws when the artifact has no run command or the bundle cannot be written. */
 export async function startInstance(options: StartInstanceOptions): Promise<InstanceHandle> {
-  const { artifact } = options;
-  const runCommand = options.runCommand ?? artifact.metadata.runCommand;
-  if (runCommand === undefined)
-    throw new Error(`artifact ${artifact.metadata.id} has no run command; set run_command on the component`);
-  const port = options.port ?? artifact.metadata.httpPort ?? 8080;
-  const mounts: SandboxMount[] = [
-    { source: artifact.appDir, destination: artifact.metadata.workdir, readonly: true },
-  ];
-  if (options.hostsFile !== undefined)
-    mounts.push({ source: options.hostsFile, destination: "/etc/hosts", readonly: true });
-  if (options.resolvConf !== undefined)
-    mounts.push({ source: options.resolvConf, destination: "/etc/resolv.conf", readonly: true });
-  const annotations: Record<string, string> = {
-    [ANNOTATION]: JSON.stringify({ ip: options.network.ip, port, artifact: artifact.metadata.id }),
-  };
-  for (const [key, value] of Object.entries(options.labels ?? {})) annotations[LABEL_PREFIX + key] = value;
-  const spec = renderOciSpec({
-    rootfs: options.stackRootfs,
-    // The shell stays as the sandbox's first process; trapping TERM (a handler, not "ignore",
-    // so the app still gets the default) keeps it alive while stop() lets the app drain.
-    args: ["sh", "-c", `trap : TERM INT\n${runCommand}`],
-    env: { ...artifact.metadata.env, ...options.env, HOME: "/tmp", PORT: String(port) },
-    cwd: artifact.metadata.workdir,
-    mounts,
-    tmpfs: [{ destination: "/tmp", sizeMiB: options.size.tmpMiB }],
-    memoryMiB: options.size.memoryMiB,
-    cpus: options.size.cpus,
-    pidsLimit: options.size.pidsLimit,
-    hostname: options.hostname ?? "instance",
-    netnsPath: options.network.netnsPath,
-    cgroupsPath: `/${options.id}`,
-    annotations,
-  });
+  const { spec, port } = renderInstanceSpec(options);
   const lines = lineSplitter(options.onLine);
   const oomBefore = await readHostOomKills();
   const runscPath = options.runscPath ?? "runsc";
+  const bundleDir = join(options.bundleRoot, options.id);
   const sandbox = await startSandbox({
     runscPath,
     stateRoot: options.stateRoot,
-    bundleDir: join(options.bundleRoot, options.id),
+    bundleDir,
     id: options.id,
     spec,
     network: "sandbox",
@@ -143,6 +81,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
     lines.flush();
     const oomAfter = await readHostOomKills();
     const hostSawOom = oomBefore === undefined || oomAfter === undefined || oomAfter > oomBefore;
+    await rm(bundleDir, { recursive: true, force: true });
     return toExit({ ...r, oomKilled: r.oomKilled && hostSawOom });
   });
   exit.catch(() => undefined);
@@ -221,12 +160,12 @@ export async function listInstances(stateRoot: string, runscPath = "runsc"): Pro
   }[];
   const found: ListedInstance[] = [];
   for (const entry of entries) {
-    const own = entry.annotations?.[ANNOTATION];
+    const own = entry.annotations?.[INSTANCE_ANNOTATION];
     if (entry.status !== "running" || own === undefined) continue;
     const facts = JSON.parse(own) as { ip: string; port: number; artifact: string };
     const labels: Record<string, string> = {};
     for (const [key, value] of Object.entries(entry.annotations ?? {}))
-      if (key.startsWith(LABEL_PREFIX)) labels[key.slice(LABEL_PREFIX.length)] = value;
+      if (key.startsWith(LABEL_ANNOTATION_PREFIX)) labels[key.slice(LABEL_ANNOTATION_PREFIX.length)] = value;
     found.push({
       id: entry.id,
       pid: entry.pid,
