@@ -285,7 +285,7 @@ describe("app instances (gVisor, per-app networks)", { timeout: 900_000 }, () =>
     const supervisor = superviseInstance({
       start: async (attempt) => {
         await net.reset(hogNet);
-        const size = { ...instanceLimits(), memoryMiB: 128, tmpMiB: 16 };
+        const size = { cpus: 1, memoryMiB: 128 };
         return startInstance(options(`hog-${attempt}`, artifact, hogNet, { size }));
       },
       onEvent: (e) => events.push(e),

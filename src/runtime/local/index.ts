@@ -53,7 +53,7 @@ export {
   type StartInstanceOptions,
   startInstance,
 } from "./instance.js";
-export { type InstanceLimits, instanceLimits } from "./instance-sizes.js";
+export { type InstanceLimits, instanceLimits, sandboxLimits } from "./instance-sizes.js";
 export {
   INSTANCE_ANNOTATION,
   type InstanceArtifact,

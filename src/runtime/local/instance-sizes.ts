@@ -23,11 +23,15 @@ export interface InstanceLimits {
 export function instanceLimits(slug: string = DEFAULT_INSTANCE_SIZE): InstanceLimits {
   const size = instanceSize(slug);
   if (size === undefined) throw new Error(`unknown instance size ${JSON.stringify(slug)}`);
+  return { slug: size.slug, ...sandboxLimits(size.cpus, size.memoryMiB) };
+}
+
+/** The host task and /tmp limits that go with `cpus` and `memoryMiB` (any size, not only a slug's). */
+export function sandboxLimits(cpus: number, memoryMiB: number): Omit<InstanceLimits, "slug"> {
   return {
-    slug: size.slug,
-    cpus: size.cpus,
-    memoryMiB: size.memoryMiB,
-    pidsLimit: 512 + 64 * size.cpus,
-    tmpMiB: Math.min(1024, Math.max(64, size.memoryMiB / 4)),
+    cpus,
+    memoryMiB,
+    pidsLimit: 512 + Math.ceil(64 * cpus),
+    tmpMiB: Math.round(Math.min(1024, Math.max(64, memoryMiB / 4))),
   };
 }

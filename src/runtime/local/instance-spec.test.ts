@@ -51,6 +51,11 @@ describe("renderInstanceSpec", () => {
     );
     assert.equal(spec.linux.resources.memory.limit, 512 * 1024 * 1024);
     assert.equal(spec.linux.cgroupsPath, "/slw-web-0");
+    const small = renderInstanceSpec({ ...input, size: { cpus: 0.5, memoryMiB: 128 } }).spec;
+    assert.deepEqual(
+      [small.linux.resources.pids.limit, small.mounts.find((m) => m.destination === "/tmp")?.options?.at(-1)],
+      [544, "size=64m"],
+    );
   });
 
   it("sets PORT and HOME over the artifact's and the caller's env", () => {

@@ -4,7 +4,7 @@
  * workdir, a private /tmp (also HOME), the hosts file, `PORT`, and annotations that
  * `listInstances` reads back.
  */
-import type { InstanceLimits } from "./instance-sizes.js";
+import { type InstanceLimits, sandboxLimits } from "./instance-sizes.js";
 import { type OciSpec, renderOciSpec, type SandboxMount } from "./oci-spec.js";
 
 /** The parts of a build artifact (src/build's StoredArtifact) an instance needs. */
@@ -28,7 +28,8 @@ export interface InstanceSpecInput {
   stackRootfs: string;
   /** Run-time env (RUN_TIME and RUN_AND_BUILD_TIME values); `PORT` and `HOME` are set by the runtime. */
   env?: Readonly<Record<string, string>>;
-  size: Pick<InstanceLimits, "cpus" | "memoryMiB" | "pidsLimit" | "tmpMiB">;
+  /** CPUs and memory; host tasks and /tmp default to {@link sandboxLimits} of them. */
+  size: Pick<InstanceLimits, "cpus" | "memoryMiB"> & Partial<Pick<InstanceLimits, "pidsLimit" | "tmpMiB">>;
   network: { netnsPath: string; ip: string };
   /** A generated hosts file (see renderHostsFile), mounted read-only at /etc/hosts. */
   hostsFile?: string;
@@ -59,6 +60,7 @@ export function renderInstanceSpec(options: InstanceSpecInput): { spec: OciSpec;
   if (runCommand === undefined)
     throw new Error(`artifact ${artifact.metadata.id} has no run command; set run_command on the component`);
   const port = options.port ?? artifact.metadata.httpPort ?? 8080;
+  const size = { ...sandboxLimits(options.size.cpus, options.size.memoryMiB), ...options.size };
   const mounts: SandboxMount[] = [
     { source: artifact.appDir, destination: artifact.metadata.workdir, readonly: true },
   ];
@@ -79,10 +81,10 @@ export function renderInstanceSpec(options: InstanceSpecInput): { spec: OciSpec;
     env: { ...artifact.metadata.env, ...options.env, HOME: "/tmp", PORT: String(port) },
     cwd: artifact.metadata.workdir,
     mounts,
-    tmpfs: [{ destination: "/tmp", sizeMiB: options.size.tmpMiB }],
-    memoryMiB: options.size.memoryMiB,
-    cpus: options.size.cpus,
-    pidsLimit: options.size.pidsLimit,
+    tmpfs: [{ destination: "/tmp", sizeMiB: size.tmpMiB }],
+    memoryMiB: size.memoryMiB,
+    cpus: size.cpus,
+    pidsLimit: size.pidsLimit,
     hostname: options.hostname ?? "instance",
     netnsPath: options.network.netnsPath,
     cgroupsPath: `/${options.id}`,
