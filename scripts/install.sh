@@ -11,7 +11,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 # haproxy: the data plane. Debian's package also enables a system service on port 80 with
 # /run/haproxy/admin.sock; Slipway and its tests never use either: they run their own haproxy
 # process with their own config, loopback ports and socket, so that service may run or not.
-apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd haproxy)
+# nftables: the app networks' isolation rules (Slipway's own table, ADR 0012).
+apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd haproxy nftables)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

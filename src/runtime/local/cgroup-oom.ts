@@ -34,3 +34,13 @@ export async function readOomKills(
   }
   return undefined;
 }
+
+/**
+ * The host-wide OOM kill count (`oom_kill` in /proc/vmstat, memory-cgroup kills included), or
+ * undefined when the kernel has none. An exit 137 that nobody asked for counts as an OOM kill
+ * only when this moved meanwhile: a `kill -9` from outside also ends a sandbox with 137.
+ */
+export async function readHostOomKills(vmstat = "/proc/vmstat"): Promise<number | undefined> {
+  const text = await readFile(vmstat, "utf8").catch(() => undefined);
+  return text === undefined ? undefined : parseOomKills(text);
+}

@@ -1,14 +1,67 @@
 /**
- * The local runtime's building blocks: gVisor sandboxes from OCI bundles and the detection of
- * the isolation a machine offers.
+ * The local runtime's building blocks: gVisor sandboxes from OCI bundles, the detection of the
+ * isolation a machine offers, and app instances: per-app networks, instances from build
+ * artifacts, health checks and supervision (ADR 0006, ADR 0012).
  */
-export { parseOomKills, readOomKills } from "./cgroup-oom.js";
+export {
+  type AddressBlock,
+  blockAt,
+  blockCount,
+  blockIndexOf,
+  chooseBlock,
+  chooseHost,
+  DEFAULT_ADDRESS_POOL,
+  DEFAULT_BLOCK_PREFIX_LENGTH,
+  formatIpv4,
+  hostAddress,
+  parseIpv4,
+} from "./address-plan.js";
+export {
+  type AppNetwork,
+  type AppNetworkHost,
+  type AppNetworkHostOptions,
+  createAppNetworkHost,
+  type InstanceNetwork,
+} from "./app-network.js";
+export { parseOomKills, readHostOomKills, readOomKills } from "./cgroup-oom.js";
 export {
   type DetectOptions,
   detectSandboxRuntime,
   parseRunscVersion,
   type SandboxRuntime,
 } from "./detect-runtime.js";
+export {
+  type HealthCheck,
+  type HealthCheckFields,
+  type HealthCheckOptions,
+  type HealthCheckSettings,
+  type HealthStatus,
+  healthCheckSettings,
+  nextHealthStatus,
+  type Probe,
+  type ProbeTarget,
+  realProbe,
+  startHealthCheck,
+} from "./health-check.js";
+export { createHostCommand, type HostCommand } from "./host-command.js";
+export { type HostsEntry, renderHostsFile } from "./hosts-file.js";
+export {
+  type InstanceExit,
+  type InstanceHandle,
+  type ListedInstance,
+  listInstances,
+  type StartInstanceOptions,
+  startInstance,
+} from "./instance.js";
+export { type InstanceLimits, instanceLimits, sandboxLimits } from "./instance-sizes.js";
+export {
+  INSTANCE_ANNOTATION,
+  type InstanceArtifact,
+  type InstanceSpecInput,
+  LABEL_ANNOTATION_PREFIX,
+  renderInstanceSpec,
+} from "./instance-spec.js";
+export { type NftAppNetwork, type NftRulesetInput, renderNftRuleset } from "./nft-rules.js";
 export {
   type OciMount,
   type OciSpec,
@@ -25,3 +78,14 @@ export {
   type SandboxResult,
   startSandbox,
 } from "./sandbox.js";
+export {
+  type BackoffSettings,
+  DEFAULT_BACKOFF,
+  restartDelay,
+  type SupervisedInstance,
+  type Supervisor,
+  type SupervisorClock,
+  type SupervisorEvent,
+  type SupervisorOptions,
+  superviseInstance,
+} from "./supervisor.js";

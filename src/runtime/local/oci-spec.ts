@@ -61,6 +61,8 @@ export interface OciSpecInput {
   gid?: number;
   /** Open files per process; default 1024. */
   nofile?: number;
+  /** OCI annotations; `runsc list --format=json` shows them, so a restarted caller can find its sandboxes. */
+  annotations?: Readonly<Record<string, string>>;
 }
 
 /** One entry of an OCI `mounts` list. */
@@ -87,6 +89,7 @@ export interface OciSpec {
   root: { path: string; readonly: boolean };
   hostname: string;
   mounts: OciMount[];
+  annotations?: Record<string, string>;
   linux: {
     namespaces: { type: string; path?: string }[];
     cgroupsPath: string;
@@ -113,7 +116,7 @@ export function renderOciSpec(input: OciSpecInput): OciSpec {
   checkInput(input);
   const uid = input.uid ?? 0;
   const memory = input.memoryMiB * 1024 * 1024;
-  return {
+  const spec: OciSpec = {
     ociVersion: "1.0.2",
     process: {
       terminal: false,
@@ -138,6 +141,8 @@ export function renderOciSpec(input: OciSpecInput): OciSpec {
       },
     },
   };
+  if (input.annotations !== undefined) spec.annotations = { ...input.annotations };
+  return spec;
 }
 
 function checkInput(input: OciSpecInput): void {

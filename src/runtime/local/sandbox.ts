@@ -9,10 +9,14 @@ import { constants } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { readOomKills } from "./cgroup-oom.js";
+import { assertNotHostNetns, hideRootNetnsCheck } from "./netns-guard.js";
 import type { OciSpec } from "./oci-spec.js";
 import { runBounded } from "./runsc-command.js";
 
-/** `none`: loopback only; `host`: the host's network; `sandbox`: the spec's network namespace. */
+/**
+ * `none`: loopback only; `host`: the host's network; `sandbox`: the spec's network namespace
+ * (`netnsPath`, required, never the host's; see netns-guard.ts).
+ */
 export type SandboxNetwork = "none" | "host" | "sandbox";
 
 /** Options of {@link startSandbox} and {@link runSandbox}. */
@@ -73,6 +77,8 @@ const EXIT_GRACE_MS = 3000;
  */
 export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {
   if (!ID_PATTERN.test(options.id)) throw new Error(`startSandbox: invalid id ${JSON.stringify(options.id)}`);
+  if (options.network === "sandbox")
+    await assertNotHostNetns(options.spec.linux.namespaces.find((n) => n.type === "network")?.path);
   await mkdir(options.stateRoot, { recursive: true });
   await mkdir(options.bundleDir, { recursive: true });
   await writeFile(join(options.bundleDir, "config.json"), `${JSON.stringify(options.spec, null, 2)}\n`);
@@ -124,7 +130,9 @@ interface RunExit {
 function spawnRun(options: SandboxOptions): { child: ChildProcess; exited: Promise<RunExit> } {
   const network = `--network=${options.network ?? "none"}`;
   const args = [...globalArgs(options), network, "run", "--bundle", options.bundleDir, options.id];
-  const child = spawn(options.runscPath ?? "runsc", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const runsc = options.runscPath ?? "runsc";
+  const [file, argv] = options.network === "sandbox" ? hideRootNetnsCheck(runsc, args) : [runsc, args];
+  const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (chunk: Buffer) => options.onOutput?.("stdout", chunk));
   child.stderr?.on("data", (chunk: Buffer) => options.onOutput?.("stderr", chunk));
   const exited = new Promise<RunExit>((resolve) => {

@@ -1,0 +1,121 @@
+/**
+ * Benchmark: start-to-ready of one app instance in a gVisor sandbox (its own network namespace on
+ * an app bridge, the real stack, test/fixtures/runtime-probe as the artifact) against the same
+ * app as a bare host process on loopback, in interleaved rounds; "ready" is the first HTTP 200
+ * from the host. Medians and their ratio go to bench/results/instance-start.json. Needs root and
+ * the shared test stack (built on first use). The bare run uses the host's node, the sandbox the
+ * stack's (Node 18).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { createAppNetworkHost, instanceLimits, startInstance } from "../src/runtime/local/index.js";
+import { repoRoot } from "../test/helpers/repo-root.js";
+import { sharedTestStack } from "../test/helpers/test-stack.js";
+
+const ROUNDS = 10;
+const appDir = join(repoRoot(), "test", "fixtures", "runtime-probe");
+
+/** Polls GET / every 5 ms (each try bounded to 250 ms) until it answers 200; returns when it did. */
+async function untilReady(host: string, port: number, limitMs = 30_000): Promise<void> {
+  const deadline = performance.now() + limitMs;
+  while (performance.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request({ host, port, path: "/", timeout: 250 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve(false));
+      req.end();
+    });
+    if (ok) return;
+    await delay(5);
+  }
+  throw new Error(`${host}:${port} did not answer within ${limitMs} ms`);
+}
+
+async function bare(port: number): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["server.js"], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? "", PORT: String(port) },
+    stdio: "ignore",
+  });
+  try {
+    await untilReady("127.0.0.1", port);
+    return performance.now() - started;
+  } finally {
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+async function main(): Promise<void> {
+  const rootfs = (await sharedTestStack()).rootfs;
+  const work = mkdtempSync(join(tmpdir(), "slipway-bench-instance-"));
+  const net = createAppNetworkHost({ prefix: `b${process.pid.toString(36)}` });
+  const appId = `bench-${process.pid}`;
+  const sandboxed: number[] = [];
+  const host: number[] = [];
+  try {
+    await net.ensureApp(appId);
+    const network = await net.attach(appId);
+    const artifact = {
+      appDir,
+      metadata: { id: "bench", runCommand: "node server.js", httpPort: 8080, workdir: "/workspace", env: {} },
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      host.push(await bare(20_000 + (process.pid % 20_000) + round));
+      await net.reset(network);
+      const started = performance.now();
+      const instance = await startInstance({
+        id: `bench-${process.pid}-${round}`,
+        artifact,
+        stackRootfs: rootfs,
+        size: instanceLimits(),
+        network,
+        stateRoot: join(work, "state"),
+        bundleRoot: join(work, "bundles"),
+      });
+      try {
+        await untilReady(network.ip, 8080);
+        sandboxed.push(performance.now() - started);
+      } finally {
+        await instance.stop({ graceMs: 0 });
+      }
+    }
+  } finally {
+    await net.removeAll();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const round2 = (xs: number[]) => xs.map((x) => Math.round(x));
+  const result = {
+    benchmark: "instance-start",
+    date: new Date().toISOString(),
+    rounds: ROUNDS,
+    unit: "ms, spawn to first HTTP 200 from the host",
+    sandboxed: { medianMs: Math.round(median(sandboxed)), samples: round2(sandboxed) },
+    bareHostProcess: { medianMs: Math.round(median(host)), samples: round2(host) },
+    ratio: Number((median(sandboxed) / median(host)).toFixed(2)),
+    notes:
+      "sandboxed: startInstance (bundle, runsc run --network=sandbox in a netns on an app bridge, stack Node 18, sh -c) to ready; bare: host node on 127.0.0.1",
+  };
+  mkdirSync(join(repoRoot(), "bench", "results"), { recursive: true });
+  writeFileSync(
+    join(repoRoot(), "bench", "results", "instance-start.json"),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+await main();

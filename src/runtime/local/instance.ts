@@ -1,0 +1,180 @@
+/**
+ * An app instance: a build artifact's run command in its own gVisor sandbox (ADR 0012), on the
+ * read-only stack with the artifact's app tree mounted read-only at its workdir, a private tmpfs
+ * at /tmp (also HOME), `PORT` set, in the network namespace its app network gave it, with the
+ * app's hosts file. Annotations on the sandbox let `listInstances` find it after a restart.
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { readHostOomKills } from "./cgroup-oom.js";
+import {
+  INSTANCE_ANNOTATION,
+  type InstanceSpecInput,
+  LABEL_ANNOTATION_PREFIX,
+  renderInstanceSpec,
+} from "./instance-spec.js";
+import { runBounded } from "./runsc-command.js";
+import { type SandboxResult, startSandbox } from "./sandbox.js";
+
+/** Options of {@link startInstance}. */
+export interface StartInstanceOptions extends InstanceSpecInput {
+  /** runsc's state root (shared by the instances of one control plane). */
+  stateRoot: string;
+  /** Bundles go to `<bundleRoot>/<id>` (removed when the instance has ended). */
+  bundleRoot: string;
+  runscPath?: string;
+  /** Each line the instance writes, without its newline. */
+  onLine?: (stream: "stdout" | "stderr", line: string) => void;
+}
+
+/** How an instance ended. */
+export interface InstanceExit {
+  exitCode: number | null;
+  signal?: NodeJS.Signals;
+  oomKilled: boolean;
+  durationMs: number;
+}
+
+/** A running instance. */
+export interface InstanceHandle {
+  id: string;
+  /** Pid of `runsc run` on the host. */
+  pid?: number;
+  ip: string;
+  port: number;
+  /** Resolves once the instance has ended and its sandbox is deleted. */
+  wait(): Promise<InstanceExit>;
+  /** SIGTERM to every process inside, SIGKILL after `graceMs` (default 10 s); resolves at the end. */
+  stop(options?: { graceMs?: number }): Promise<InstanceExit>;
+}
+
+/** One running instance found by {@link listInstances}. */
+export interface ListedInstance {
+  id: string;
+  /** Pid of the sandbox (sentry) process. */
+  pid: number;
+  bundle: string;
+  ip: string;
+  port: number;
+  artifactId: string;
+  labels: Record<string, string>;
+}
+
+/** Starts the instance; throws when the artifact has no run command or the bundle cannot be written. */
+export async function startInstance(options: StartInstanceOptions): Promise<InstanceHandle> {
+  const { spec, port } = renderInstanceSpec(options);
+  const lines = lineSplitter(options.onLine);
+  const oomBefore = await readHostOomKills();
+  const runscPath = options.runscPath ?? "runsc";
+  const bundleDir = join(options.bundleRoot, options.id);
+  const sandbox = await startSandbox({
+    runscPath,
+    stateRoot: options.stateRoot,
+    bundleDir,
+    id: options.id,
+    spec,
+    network: "sandbox",
+    onOutput: lines.push,
+  });
+  const exit = sandbox.wait().then(async (r) => {
+    lines.flush();
+    const oomAfter = await readHostOomKills();
+    const hostSawOom = oomBefore === undefined || oomAfter === undefined || oomAfter > oomBefore;
+    await rm(bundleDir, { recursive: true, force: true });
+    return toExit({ ...r, oomKilled: r.oomKilled && hostSawOom });
+  });
+  exit.catch(() => undefined);
+  let ended = false;
+  void exit.finally(() => {
+    ended = true;
+  });
+  const stop = async (graceMs = 10_000): Promise<InstanceExit> => {
+    if (!ended) {
+      // --all: the run command is `sh -c`, which does not pass SIGTERM on to the app.
+      const args = ["--root", options.stateRoot, "kill", "--all", options.id, "SIGTERM"];
+      const sent = await runBounded(runscPath, args, 5000);
+      if (sent.code !== 0) await sandbox.kill("SIGTERM").catch(() => undefined);
+      const timer = new AbortController();
+      const late = delay(graceMs, false, { signal: timer.signal }).catch(() => true);
+      const graceful = await Promise.race([exit.then(() => true), late]);
+      timer.abort();
+      if (!graceful) await sandbox.delete();
+    }
+    return exit;
+  };
+  const handle: InstanceHandle = {
+    id: options.id,
+    ip: options.network.ip,
+    port,
+    wait: () => exit,
+    stop: (o = {}) => stop(o.graceMs),
+  };
+  if (sandbox.pid !== undefined) handle.pid = sandbox.pid;
+  return handle;
+}
+
+function toExit(result: SandboxResult): InstanceExit {
+  const exit: InstanceExit = {
+    exitCode: result.exitCode,
+    oomKilled: result.oomKilled,
+    durationMs: result.durationMs,
+  };
+  if (result.signal !== undefined) exit.signal = result.signal;
+  return exit;
+}
+
+function lineSplitter(onLine: StartInstanceOptions["onLine"]) {
+  const partial = { stdout: "", stderr: "" };
+  return {
+    push: (stream: "stdout" | "stderr", chunk: Buffer) => {
+      const text = partial[stream] + chunk.toString();
+      const parts = text.split("\n");
+      partial[stream] = parts.pop() ?? "";
+      for (const line of parts) onLine?.(stream, line);
+    },
+    flush: () => {
+      for (const stream of ["stdout", "stderr"] as const) {
+        if (partial[stream] !== "") onLine?.(stream, partial[stream]);
+        partial[stream] = "";
+      }
+    },
+  };
+}
+
+/**
+ * The running instances under `stateRoot`, from `runsc list --format=json` and the annotations
+ * `startInstance` put on them; sandboxes that are not instances are left out.
+ */
+export async function listInstances(stateRoot: string, runscPath = "runsc"): Promise<ListedInstance[]> {
+  const listed = await runBounded(runscPath, ["--root", stateRoot, "list", "--format=json"], 10_000);
+  if (listed.code !== 0)
+    throw new Error(`runsc list under ${stateRoot} failed: ${listed.stderr.trim() || "timed out"}`);
+  const text = listed.stdout.trim();
+  const entries = (text === "" || text === "null" ? [] : JSON.parse(text)) as {
+    id: string;
+    status: string;
+    pid: number;
+    bundle: string;
+    annotations?: Record<string, string>;
+  }[];
+  const found: ListedInstance[] = [];
+  for (const entry of entries) {
+    const own = entry.annotations?.[INSTANCE_ANNOTATION];
+    if (entry.status !== "running" || own === undefined) continue;
+    const facts = JSON.parse(own) as { ip: string; port: number; artifact: string };
+    const labels: Record<string, string> = {};
+    for (const [key, value] of Object.entries(entry.annotations ?? {}))
+      if (key.startsWith(LABEL_ANNOTATION_PREFIX)) labels[key.slice(LABEL_ANNOTATION_PREFIX.length)] = value;
+    found.push({
+      id: entry.id,
+      pid: entry.pid,
+      bundle: entry.bundle,
+      ip: facts.ip,
+      port: facts.port,
+      artifactId: facts.artifact,
+      labels,
+    });
+  }
+  return found;
+}
