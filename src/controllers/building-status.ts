@@ -98,8 +98,16 @@ function nextPhase(builds: readonly Build[], expected: number): DeploymentPhase 
 
 type ConditionFields = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
 
-function progressing(phase: DeploymentPhase, builds: readonly Build[]): ConditionFields {
-  if (phase === "PENDING_DEPLOY") return { ...RUNTIME_NOT_AVAILABLE };
+function progressing(phase: DeploymentPhase, builds: readonly Build[], rollout: boolean): ConditionFields {
+  if (phase === "PENDING_DEPLOY")
+    return rollout
+      ? {
+          type: PROGRESSING,
+          status: "True",
+          reason: "Built",
+          message: "every component is built; rolling out",
+        }
+      : { ...RUNTIME_NOT_AVAILABLE };
   if (phase === "ERROR") {
     const failed = builds.filter((b) => b.status?.phase === "FAILED" || b.status?.phase === "CANCELED");
     const names = failed.map((b) => b.spec.component).join(", ");
@@ -128,6 +136,7 @@ export function buildingStatus(
   builds: readonly Build[],
   expected: number,
   now: Date,
+  rollout = false,
 ): DeploymentResourceStatus {
   const previous = deployment.status;
   if (previous === undefined) throw new Error(`deployment ${deployment.metadata.name} has no status`);
@@ -138,7 +147,7 @@ export function buildingStatus(
   const observedGeneration = deployment.metadata.generation;
   const conditions = setCondition(
     previous.conditions,
-    { ...progressing(phase, builds), observedGeneration },
+    { ...progressing(phase, builds, rollout), observedGeneration },
     now,
   );
   const status: DeploymentResourceStatus = {

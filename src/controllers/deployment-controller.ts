@@ -43,6 +43,8 @@ export interface DeploymentControllerOptions {
    * Deployments wait in PENDING_BUILD with the BuilderNotAvailable condition.
    */
   builds?: boolean;
+  /** True when the rollout controller takes PENDING_DEPLOY deployments live. Default false. */
+  rollout?: boolean;
   /** Default 1. */
   concurrency?: number;
   queue?: WorkQueueOptions;
@@ -94,6 +96,7 @@ interface Deps {
   store: Store;
   now: () => Date;
   builds: boolean;
+  rollout: boolean;
 }
 
 async function writeStatus(
@@ -143,7 +146,11 @@ async function reconcileBuilding(deps: Deps, deployment: Deployment): Promise<vo
   for (const build of desired) {
     if (!have.has(build.metadata.name)) builds.push(await createBuild(deps.store, deployment, build));
   }
-  await writeStatus(deps.store, deployment, buildingStatus(deployment, builds, desired.length, deps.now()));
+  await writeStatus(
+    deps.store,
+    deployment,
+    buildingStatus(deployment, builds, desired.length, deps.now(), deps.rollout),
+  );
 }
 
 async function cancelBuilds(store: Store, deployment: Deployment): Promise<void> {
@@ -170,6 +177,7 @@ async function reconcileWithBuilds(deps: Deps, deployment: Deployment): Promise<
     case "BUILDING":
       return reconcileBuilding(deps, deployment);
     case "PENDING_DEPLOY":
+      if (deps.rollout) return;
       return writeStatus(deps.store, deployment, pendingDeployStatus(deployment, deps.now()));
     case "CANCELED":
       return cancelBuilds(deps.store, deployment);
@@ -200,6 +208,7 @@ export function createDeploymentController(options: DeploymentControllerOptions)
     store: options.store,
     now: options.now ?? (() => new Date()),
     builds: options.builds ?? false,
+    rollout: options.rollout ?? false,
   };
   return createController({
     name: "deployment",

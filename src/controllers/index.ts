@@ -21,6 +21,12 @@ export {
   type DeploymentControllerOptions,
   desiredDeploymentStatus,
 } from "./deployment-controller.js";
+export type {
+  InstanceDriver,
+  InstanceObservation,
+  InstanceRunRequest,
+  RunningInstance,
+} from "./instance-driver.js";
 export {
   createJobInvocationController,
   INTERRUPTED_MESSAGE,
@@ -28,6 +34,7 @@ export {
 } from "./job-invocation-controller.js";
 export type { JobRunner, JobRunRequest, JobRunResult } from "./job-runner.js";
 export { createJobScheduler, type JobSchedulerOptions, scheduledJobs } from "./job-scheduler.js";
+export { planRollout, type RolloutPlan } from "./rollout-plan.js";
 export {
   type Controller,
   type ControllerOptions,

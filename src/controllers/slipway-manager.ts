@@ -6,12 +6,15 @@ import { createAppController } from "./app-controller.js";
 import { type BuildControllerOptions, createBuildController } from "./build-controller.js";
 import type { Builder } from "./builder.js";
 import { createDeploymentController } from "./deployment-controller.js";
+import { createInstanceController } from "./instance-controller.js";
+import type { InstanceDriver } from "./instance-driver.js";
 import {
   createJobInvocationController,
   type JobInvocationControllerOptions,
 } from "./job-invocation-controller.js";
 import type { JobRunner } from "./job-runner.js";
 import { createJobScheduler } from "./job-scheduler.js";
+import { createRolloutController } from "./rollout-controller.js";
 import type { Controller } from "./runtime/controller.js";
 import type { Logger } from "./runtime/logger.js";
 import { createManager, type Manager } from "./runtime/manager.js";
@@ -33,6 +36,13 @@ export interface SlipwayManagerOptions {
    * controller runs (no invocation is created that nothing would run; ADR 0016).
    */
   jobRunner?: JobRunner;
+  /**
+   * Runs instances on this machine. With it, built Deployments roll out (rollout controller) and
+   * Instances run (instance controller); without it they wait in PENDING_DEPLOY.
+   */
+  instanceDriver?: InstanceDriver;
+  /** See RolloutControllerOptions.deployTimeoutMs. */
+  deployTimeoutMs?: number;
   /** Receives the job runs' log lines (see JobInvocationControllerOptions.onLogLine). */
   onJobLogLine?: JobInvocationControllerOptions["onLogLine"];
   /** Where job invocation logs are kept (see JobInvocationControllerOptions.logRef). */
@@ -57,7 +67,7 @@ export function createSlipwayManager(options: SlipwayManagerOptions): Manager {
   const builds = options.builder !== undefined;
   const controllers: Controller[] = [
     createAppController(common),
-    createDeploymentController({ ...common, builds }),
+    createDeploymentController({ ...common, builds, rollout: options.instanceDriver !== undefined }),
   ];
   if (options.builder !== undefined) {
     controllers.push(
@@ -67,6 +77,15 @@ export function createSlipwayManager(options: SlipwayManagerOptions): Manager {
         ...(options.onBuildLogLine === undefined ? {} : { onLogLine: options.onBuildLogLine }),
         ...(options.buildLogRef === undefined ? {} : { logRef: options.buildLogRef }),
       }),
+    );
+  }
+  if (options.instanceDriver !== undefined) {
+    controllers.push(
+      createRolloutController({
+        ...common,
+        ...(options.deployTimeoutMs === undefined ? {} : { deployTimeoutMs: options.deployTimeoutMs }),
+      }),
+      createInstanceController({ ...common, driver: options.instanceDriver }),
     );
   }
   if (options.jobRunner !== undefined) {
