@@ -30,7 +30,7 @@ function listFiles(base: string, rel = ""): string[] {
     return e.isDirectory() ? listFiles(base, path) : [path];
   });
 }
-const TERMINAL = ["PENDING_DEPLOY", "ACTIVE", "ERROR", "CANCELED"];
+const TERMINAL = ["ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"];
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, {
@@ -77,7 +77,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
         return TERMINAL.includes(last.phase);
       },
       300_000,
-      `deployment ${id} of ${app} to finish building`,
+      `deployment ${id} of ${app} to go live or fail`,
     );
     return last as DeploymentJson;
   }
@@ -95,6 +95,18 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
       `a new deployment of ${app}`,
     );
     return id as string;
+  }
+
+  /** GET / of a ready instance of the component, at its address in the app network. */
+  async function answer(app: string, component: string): Promise<string> {
+    const { instances } = await client.listInstances({ params: { app } });
+    const ready = instances.find((i) => i.component_name === component && i.ready && !i.draining);
+    assert.ok(
+      ready?.address !== undefined,
+      `a ready ${component} instance of ${app}: ${JSON.stringify(instances)}`,
+    );
+    const res = await fetch(`http://${ready.address}:${ready.port}/`);
+    return res.text();
   }
 
   async function buildLog(app: string, deployment: string): Promise<string[]> {
@@ -154,12 +166,13 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     assert.equal(created.code, 0, created.stderr);
     const id = await newDeployment("hello", new Set());
     const d = await settled("hello", id);
-    assert.equal(d.phase, "PENDING_DEPLOY", JSON.stringify(d.progress));
+    assert.equal(d.phase, "ACTIVE", JSON.stringify(d.progress));
     const web = d.services?.[0];
     assert.equal(web?.name, "web");
     assert.equal(web?.source_commit_hash, commit);
     assert.match(web?.artifact_id ?? "", /^[0-9a-f]{64}$/);
     firstArtifact = web?.artifact_id ?? "";
+    assert.equal(await answer("hello", "web"), "Hello from Slipway (production)\n");
     const log = await buildLog("hello", id);
     assert.ok(log.includes("==> build attempt 1 of web started"), log.join("\n"));
     assert.ok(log.some((l) => l.includes(`fetched ${commit}`)));
@@ -207,7 +220,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     assert.equal(updated.code, 0, updated.stderr);
     const id = await newDeployment("hello", new Set(deployments.map((d) => d.id)));
     const d = await settled("hello", id);
-    assert.equal(d.phase, "PENDING_DEPLOY");
+    assert.equal(d.phase, "ACTIVE");
     assert.equal(d.services?.[0]?.artifact_id, firstArtifact);
     const components = d.progress.steps
       .find((s) => s.name === "build")
@@ -232,7 +245,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     assert.match(created.stderr, /uploaded .* \(\d+ bytes, sha256:[0-9a-f]{64}\)/);
     const id = await newDeployment("uploaded", new Set());
     const d = await settled("uploaded", id);
-    assert.equal(d.phase, "PENDING_DEPLOY", JSON.stringify(d.progress));
+    assert.equal(d.phase, "ACTIVE", JSON.stringify(d.progress));
     assert.equal(d.services?.[0]?.artifact_id, firstArtifact);
     assert.equal(d.services?.[0]?.source_commit_hash, undefined);
   });
@@ -248,7 +261,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     await client.createApp({ body: { spec, source: { files: [{ path: "./index.html", content: html }] } } });
     const id = await newDeployment("inline", new Set());
     const d = await settled("inline", id);
-    assert.equal(d.phase, "PENDING_DEPLOY", JSON.stringify(d.progress));
+    assert.equal(d.phase, "ACTIVE", JSON.stringify(d.progress));
     const artifact = d.static_sites?.[0]?.artifact_id ?? "";
     assert.equal(
       readFileSync(join(dataDir, "builds", "artifacts", artifact, "app", "index.html"), "utf8"),
@@ -302,11 +315,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
         ...(d.jobs ?? []),
       ];
       process.stdout.write(`# ${example}: ${d.phase}, ${built.length} component(s)\n`);
-      if (
-        d.phase !== "PENDING_DEPLOY" ||
-        built.length === 0 ||
-        built.some((c) => c.artifact_id === undefined)
-      )
+      if (d.phase !== "ACTIVE" || built.length === 0 || built.some((c) => c.artifact_id === undefined))
         failed.push(`${example}: ${d.phase}\n${(await buildLog(`ex-${example}`, id)).slice(-20).join("\n")}`);
     }
     assert.deepEqual(failed, []);
@@ -322,7 +331,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
       const { spec } = await client.proposeApp({ body: { name: `inline-${example}`, source: { files } } });
       await client.createApp({ body: { spec, source: { files } } });
       const d = await settled(`inline-${example}`, await newDeployment(`inline-${example}`, new Set()));
-      assert.equal(d.phase, "PENDING_DEPLOY", `${example}: ${JSON.stringify(d.progress)}`);
+      assert.equal(d.phase, "ACTIVE", `${example}: ${JSON.stringify(d.progress)}`);
     }
   });
 
@@ -344,7 +353,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     const shown = app.spec.services?.[0]?.envs?.[0]?.value ?? "";
     assert.match(shown, /^slipway:v1:[0-9a-f]{8}:/);
     const d = await settled("secretive", await newDeployment("secretive", new Set()));
-    assert.equal(d.phase, "PENDING_DEPLOY", JSON.stringify(d.progress));
+    assert.equal(d.phase, "ACTIVE", JSON.stringify(d.progress));
     const log = await buildLog("secretive", d.id);
     assert.ok(log.includes("token is ****"), log.join("\n"));
     assert.ok(log.every((l) => !l.includes(secret)));

@@ -10,6 +10,7 @@ import { authenticate, hasRole, type Principal } from "./auth.js";
 import { type ApiDeps, type Call, type Handler, requireValid } from "./call.js";
 import { deploymentHandlers } from "./deployment-handlers.js";
 import { errorResponse } from "./error-response.js";
+import { instanceHandlers } from "./instance-handlers.js";
 import { jobHandlers } from "./job-handlers.js";
 import { logHandlers } from "./log-handlers.js";
 import { buildOpenApi } from "./openapi.js";
@@ -89,6 +90,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     ...deploymentHandlers,
     ...jobHandlers,
     ...logHandlers,
+    ...instanceHandlers,
     ...sourceHandlers,
     ...systemHandlers(buildOpenApi(routes)),
   };

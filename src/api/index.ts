@@ -5,6 +5,7 @@ export { type Client, type ClientOptions, createClient, type WatchEventOf } from
 export { createApi } from "./create-api.js";
 export { RESTART_COMPONENTS_ANNOTATION } from "./deployment-handlers.js";
 export { HTTP_STATUS } from "./error-response.js";
+export type { InstanceJson } from "./instance-schemas.js";
 export type { JobInvocationJson } from "./job-schemas.js";
 export { buildOpenApi } from "./openapi.js";
 export { MAX_BODY_BYTES } from "./read-body.js";

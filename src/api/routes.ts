@@ -3,6 +3,7 @@
  * document and the typed client are all derived from it.
  */
 import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
+import { InstanceListResponse } from "./instance-schemas.js";
 import {
   JobInvocationListResponse,
   JobInvocationParams,
@@ -185,6 +186,15 @@ export const routes = {
     status: 200,
     params: DeploymentParams,
     response: DeploymentResponse,
+  },
+  listInstances: {
+    method: "GET",
+    path: "/v1/apps/{app}/instances",
+    summary: "List the app's instances with their phase, readiness, address and restarts",
+    access: "read",
+    status: 200,
+    params: AppParams,
+    response: InstanceListResponse,
   },
   listJobInvocations: {
     method: "GET",

@@ -13,7 +13,14 @@ import { proposeFromSource } from "./apps-propose.js";
 import { connect, waitForDeployment } from "./connect.js";
 import { type CliIo, UsageError } from "./io.js";
 import { jobVerbs } from "./job-commands.js";
-import { type OutputFormat, outputFormat, printApps, printAs, printDeployments } from "./output.js";
+import {
+  type OutputFormat,
+  outputFormat,
+  printApps,
+  printAs,
+  printDeployments,
+  printTable,
+} from "./output.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values = Record<string, string | boolean | undefined>;
@@ -286,6 +293,31 @@ const verbs: Record<string, Verb> = {
         { app, ...(component === undefined ? {} : { component }), json: ctx.format === "json" },
         ctx.values as LogsValues,
       );
+    },
+  },
+  "list-instances": {
+    usage: "slipway apps list-instances APP",
+    args: 1,
+    run: async (io, ctx) => {
+      const { instances } = await (await ctx.client()).listInstances({
+        params: { app: ctx.args[0] as string },
+      });
+      printAs(io, ctx.format, instances, () =>
+        printTable(
+          io,
+          ["Name", "Component", "Deployment", "Phase", "Ready", "Address", "Restarts"],
+          instances.map((i) => [
+            i.instance_name,
+            i.component_name,
+            i.deployment_id,
+            i.draining ? `${i.phase} (draining)` : i.phase,
+            i.ready ? "yes" : "no",
+            i.address === undefined ? "" : `${i.address}:${i.port ?? ""}`,
+            String(i.restarts),
+          ]),
+        ),
+      );
+      return 0;
     },
   },
   "get-deployment": oneDeploymentVerb("get-deployment", "getDeployment"),

@@ -18,6 +18,7 @@ import { openSqliteStore } from "../store/index.js";
 import { startArtifactGc } from "./artifact-gc.js";
 import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
+import { startLocalRuntime } from "./local-runtime.js";
 import { createServerBuilder } from "./server-builder.js";
 import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
 
@@ -52,6 +53,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "build-ca-file": { type: "string" },
       "allow-file-git-urls": { type: "boolean" },
       "secret-key-file": { type: "string" },
+      "network-prefix": { type: "string" },
       verbose: { type: "boolean", short: "v" },
     },
   });
@@ -94,10 +96,23 @@ export async function runServer(argv: string[]): Promise<number> {
     type: "BUILD" as const,
     name: key.name,
   });
+  const stacksRoot = values["stacks-dir"] ?? join(dataDir, "stacks");
+  const baseDomain = values["base-domain"] ?? "localhost";
+  const localRuntime = await startLocalRuntime({
+    store,
+    dataDir,
+    artifactsRoot: join(buildRoot, "artifacts"),
+    stacksRoot,
+    logs,
+    secrets,
+    baseDomain,
+    ...(values["network-prefix"] === undefined ? {} : { networkPrefix: values["network-prefix"] }),
+  });
   const manager = createSlipwayManager({
     store,
     log,
     builder,
+    instanceDriver: localRuntime.driver,
     onBuildLogLine: (key, line) => logs.append(buildStream(key), line),
     buildLogRef: (key) => logs.ref(buildStream(key)),
   });
@@ -112,7 +127,7 @@ export async function runServer(argv: string[]): Promise<number> {
     validator: createSpecValidator(),
     now: () => new Date(),
     randomId: () => randomBytes(8).toString("hex"),
-    baseDomain: values["base-domain"] ?? "localhost",
+    baseDomain,
   });
   const api = await startApiServer({ app, host, port });
   const stopCompaction = startIdleCompaction();
@@ -136,6 +151,8 @@ export async function runServer(argv: string[]): Promise<number> {
           stopArtifactGc();
           await api.close();
           await manager.stop();
+          // Instances are not adopted by the next server yet (ADR 0018): stop them with it.
+          await localRuntime.removeAll();
           await store.close();
           logs.close();
         },

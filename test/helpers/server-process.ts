@@ -40,11 +40,28 @@ export interface ServerProcess {
   stderr(): string;
 }
 
-/** Starts `slipway server --data-dir DIR --listen 127.0.0.1:0 ...extra`; resolves once it listens. */
+let servers = 0;
+
+/**
+ * Starts `slipway server --data-dir DIR --listen 127.0.0.1:0 ...extra`; resolves once it listens.
+ * Each server gets its own network prefix, so servers of tests running at once never touch each
+ * other's app networks.
+ */
 export function startServer(dataDir: string, extra: string[] = []): Promise<ServerProcess> {
+  const prefix = `t${(process.pid % 36 ** 4).toString(36)}${(servers++ % 36).toString(36)}`;
   const child = spawn(
     process.execPath,
-    [SLIPWAY_BIN, "server", "--data-dir", dataDir, "--listen", "127.0.0.1:0", ...extra],
+    [
+      SLIPWAY_BIN,
+      "server",
+      "--data-dir",
+      dataDir,
+      "--listen",
+      "127.0.0.1:0",
+      "--network-prefix",
+      prefix,
+      ...extra,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   return new Promise((resolve, reject) => {

@@ -1,0 +1,273 @@
+/**
+ * The InstanceDriver of `slipway server` on one machine: each Instance runs in its own gVisor
+ * sandbox (runtime/local startInstance) in its app's network, from its artifact on the read-only
+ * stack, with the run-time env resolved (secrets decrypted, bindable variables filled), under a
+ * supervisor that restarts it with backoff, and a readiness health check that decides `ready`.
+ * Output goes to the RUN log stream, restarts to RUN_RESTARTED. An instance that crashes three
+ * times or fails its readiness check `failure_threshold` times before it was ever ready is
+ * reported Failed (with the reason and its last lines), which fails its deployment.
+ */
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { readArtifact } from "../build/index.js";
+import type { InstanceDriver, InstanceObservation, RunningInstance } from "../controllers/index.js";
+import type { LogStore } from "../observe/index.js";
+import { type Deployment, type Instance, LABELS } from "../resources/index.js";
+import { appAddress, formatEnvIssues, resolveRuntimeEnv } from "../runtime/env/index.js";
+import {
+  type AppNetworkHost,
+  healthCheckSettings,
+  type InstanceNetwork,
+  instanceLimits,
+  renderHostsFile,
+  startHealthCheck,
+  startInstance,
+  superviseInstance,
+} from "../runtime/local/index.js";
+import { decryptSpecSecrets, type Keyring, secretContext } from "../secrets/index.js";
+import type { ServiceSpec } from "../spec/index.js";
+import type { Store } from "../store/index.js";
+
+/** Options of {@link createLocalInstanceDriver}. */
+export interface LocalInstanceDriverOptions {
+  store: Store;
+  network: AppNetworkHost;
+  /** Where artifacts are (`<root>/<id>/`). */
+  artifactsRoot: string;
+  /** The stack's root file system by stack version (from the artifact's metadata). */
+  stackRootfs: (version: string) => Promise<string>;
+  /** Holds runsc state, bundles and generated hosts files. */
+  workRoot: string;
+  logs: LogStore;
+  secrets?: Keyring;
+  /** Apps are at `<app>.<baseDomain>`. */
+  baseDomain: string;
+  tls: boolean;
+  /** Restarts before an instance that was never ready is reported Failed; default 3. */
+  failAfterRestarts?: number;
+  /** Lines of output kept for the failure message; default 20. */
+  tailLines?: number;
+}
+
+type Component = ServiceSpec;
+
+/** How long a worker must stay up to count as started. */
+const WORKER_SETTLE_MS = 3000;
+
+function componentOf(deployment: Deployment, instance: Instance, spec = deployment.spec.appSpec): Component {
+  const list = (spec[instance.spec.componentKind] ?? []) as Component[];
+  const found = list.find((c) => c.name === instance.spec.component);
+  if (found === undefined)
+    throw new Error(`deployment ${deployment.metadata.name} has no ${instance.spec.component}`);
+  return found;
+}
+
+/** The addresses of the app's other running instances, by component name (the hosts file). */
+async function peers(store: Store, instance: Instance): Promise<{ name: string; ip: string }[]> {
+  const namespace = instance.metadata.namespace;
+  const { items } = await store.list<Instance>("Instance", {
+    ...(namespace === undefined ? {} : { namespace }),
+    labelSelector: `${LABELS.app}=${instance.spec.app}`,
+  });
+  const mine = items.filter((i) => i.spec.appUid === instance.spec.appUid && i.spec.draining !== true);
+  // The instance's own deployment first: a name resolves to the newest deployment's instances.
+  mine.sort(
+    (a, b) =>
+      Number(b.spec.deployment === instance.spec.deployment) -
+      Number(a.spec.deployment === instance.spec.deployment),
+  );
+  const out: { name: string; ip: string }[] = [];
+  for (const i of mine) {
+    if (i.status?.address === undefined) continue;
+    if (out.some((e) => e.name === i.spec.component && e.ip === i.status?.address)) continue;
+    out.push({ name: i.spec.component, ip: i.status.address });
+  }
+  return out;
+}
+
+/** The local driver. */
+export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): InstanceDriver {
+  const stateRoot = join(options.workRoot, "state");
+  const bundleRoot = join(options.workRoot, "bundles");
+  const hostsRoot = join(options.workRoot, "hosts");
+  const failAfter = options.failAfterRestarts ?? 3;
+  return {
+    async run({ instance, deployment, onChange }): Promise<RunningInstance> {
+      const namespace = instance.metadata.namespace ?? "";
+      const name = instance.metadata.name;
+      const artifact = await readArtifact(options.artifactsRoot, instance.spec.artifactId);
+      if (artifact === undefined)
+        throw new Error(`artifact ${instance.spec.artifactId} is not on this machine`);
+      const spec =
+        options.secrets === undefined
+          ? deployment.spec.appSpec
+          : decryptSpecSecrets(
+              deployment.spec.appSpec,
+              options.secrets,
+              secretContext({ namespace, name: deployment.spec.app }),
+            );
+      const component = componentOf(deployment, instance, spec);
+      const port = component.http_port ?? artifact.metadata.httpPort ?? 8080;
+      const kind = instance.spec.componentKind === "services" ? "service" : "worker";
+      const resolved = resolveRuntimeEnv({
+        spec,
+        component: { kind, name: component.name },
+        facts: {
+          appId: deployment.spec.appUid,
+          ...appAddress(spec, {
+            defaultDomain: `${deployment.spec.app}.${options.baseDomain}`,
+            tls: options.tls,
+          }),
+          components: Object.fromEntries(
+            Object.entries(deployment.status?.sourceCommits ?? {}).map(([c, commitHash]) => [
+              c,
+              { commitHash },
+            ]),
+          ),
+        },
+        artifactEnv: artifact.metadata.env,
+      });
+      if (!resolved.ok) throw new Error(formatEnvIssues(resolved.issues));
+      const size = instanceLimits(component.instance_size_slug);
+      const stackRootfs = await options.stackRootfs(artifact.metadata.stackVersion);
+      await options.network.ensureApp(instance.spec.appUid);
+      const net: InstanceNetwork = await options.network.attach(instance.spec.appUid);
+      const runLog = { namespace, type: "RUN" as const, name };
+      const tail: string[] = [];
+      let state: InstanceObservation = {
+        phase: "Starting",
+        ready: false,
+        restarts: 0,
+        address: net.ip,
+        port,
+      };
+      const set = (changes: Partial<InstanceObservation>) => {
+        state = { ...state, ...changes };
+        onChange();
+      };
+      let everReady = false;
+      const readiness = healthCheckSettings(component.health_check, port, "readiness");
+      const checks = new Set<{ stop(): Promise<void> }>();
+      const hostsFiles = new Set<string>();
+      const liveness = component.liveness_health_check;
+      const supervisor = superviseInstance({
+        ...(liveness === undefined
+          ? {}
+          : { liveness: { settings: healthCheckSettings(liveness, port, "liveness") } }),
+        start: async (attempt) => {
+          await options.network.reset(net);
+          const hostsFile = join(hostsRoot, `${name}-${attempt}`);
+          await mkdir(hostsRoot, { recursive: true });
+          await writeFile(hostsFile, renderHostsFile(await peers(options.store, instance).catch(() => [])));
+          hostsFiles.add(hostsFile);
+          const handle = await startInstance({
+            id: `${name}-${attempt}`,
+            artifact,
+            stackRootfs,
+            env: resolved.env,
+            size,
+            network: { netnsPath: net.netnsPath, ip: net.ip },
+            hostsFile,
+            labels: { instance: name, app: instance.spec.app },
+            port,
+            stateRoot,
+            bundleRoot,
+            onLine: (_stream, line) => {
+              tail.push(line);
+              if (tail.length > (options.tailLines ?? 20)) tail.shift();
+              options.logs.append(runLog, line);
+            },
+          });
+          set({ phase: "Starting", ready: false, startedAt: new Date().toISOString() });
+          if (instance.spec.componentKind === "workers") {
+            // A worker has no readiness check: it is ready once it stays up (its liveness check,
+            // if any, restarts it through the supervisor).
+            const timer = setTimeout(() => {
+              everReady = true;
+              set({ phase: "Running", ready: true, readyAt: state.readyAt ?? new Date().toISOString() });
+            }, WORKER_SETTLE_MS);
+            void handle.wait().finally(() => clearTimeout(timer));
+            return handle;
+          }
+          const check = startHealthCheck({
+            settings: readiness,
+            host: net.ip,
+            onChange: (health) => {
+              if (health.state === "ready") {
+                everReady = true;
+                set({ phase: "Running", ready: true, readyAt: state.readyAt ?? new Date().toISOString() });
+              } else if (!everReady && health.consecutiveFailures >= readiness.failureThreshold) {
+                set({
+                  phase: "Failed",
+                  ready: false,
+                  message: `failed its readiness health check ${health.consecutiveFailures} times (${health.lastError ?? "no answer"}); last output: ${tail.slice(-5).join(" | ")}`,
+                });
+              } else
+                set({
+                  ready: false,
+                  ...(health.lastError === undefined ? {} : { message: health.lastError }),
+                });
+            },
+          });
+          checks.add(check);
+          void handle.wait().finally(() => {
+            checks.delete(check);
+            void check.stop();
+          });
+          return handle;
+        },
+        onEvent: (event) => {
+          if (event.type === "RUN_RESTARTED") {
+            const how = event.oomKilled
+              ? `killed for exceeding its memory limit of ${size.memoryMiB} MiB`
+              : event.reason === "liveness"
+                ? "restarted after failing its liveness check"
+                : event.signal !== undefined
+                  ? `ended by ${event.signal}`
+                  : `exited with code ${event.exitCode}`;
+            options.logs.append(
+              { namespace, type: "RUN_RESTARTED", name },
+              `${how}; restart ${event.restartCount} in ${event.delayMs} ms`,
+            );
+            const lastTermination = {
+              ...(event.exitCode === null ? {} : { exitCode: event.exitCode }),
+              ...(event.signal === undefined ? {} : { signal: event.signal }),
+              oomKilled: event.oomKilled,
+              at: event.at,
+              reason: how,
+            };
+            const failed = !everReady && event.restartCount >= failAfter;
+            set({
+              restarts: event.restartCount,
+              ready: false,
+              lastTermination,
+              ...(failed
+                ? {
+                    phase: "Failed" as const,
+                    message: `${how}, ${event.restartCount} times before it was ever ready; last output: ${tail.slice(-5).join(" | ")}`,
+                  }
+                : { phase: "Starting" as const }),
+            });
+          } else if (event.type === "RUN_START_FAILED") {
+            options.logs.append(
+              { namespace, type: "RUN_RESTARTED", name },
+              `could not start: ${event.error}`,
+            );
+            if (!everReady && event.attempt + 1 >= failAfter)
+              set({ phase: "Failed", ready: false, message: `could not start: ${event.error}` });
+          }
+        },
+      });
+      return {
+        state: () => state,
+        stop: async (graceMs) => {
+          for (const check of checks) await check.stop();
+          await supervisor.stop({ graceMs });
+          await options.network.detach(net.netns);
+          for (const file of hostsFiles) await rm(file, { force: true });
+          set({ phase: "Stopped", ready: false });
+        },
+      };
+    },
+  };
+}
