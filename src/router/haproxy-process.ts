@@ -172,7 +172,7 @@ async function checkConfig(binary: string, dir: string, config: HaproxyConfig): 
     let text = config.config;
     for (const name of Object.keys(config.maps)) text = text.replaceAll(join(dir, name), join(scratch, name));
     await writeConfig(scratch, { config: text, maps: config.maps });
-    const result = await run(binary, ["-c", "-q", "-f", join(scratch, CONFIG_FILE)]);
+    const result = await run(binary, ["-c", "-f", join(scratch, CONFIG_FILE)]);
     if (result.code !== 0) {
       const alerts = result.stderr
         .split("\n")

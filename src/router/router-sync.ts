@@ -94,12 +94,12 @@ export async function createRouterSync(
 
   const applyPlan = async (p: RouterPlan): Promise<ApplyResult> => {
     const sent = [...p.runtime];
-    for (const cmd of p.runtime) await runCommand(haproxy.api, cmd);
+    for (const cmd of p.runtime) await runCommand(haproxy.api, cmd, options.dir);
     if (p.reload && p.config !== undefined) {
       const keep = new Set(p.next.specs.map((b) => b.name));
       await haproxy.reload(p.config, { keepState: (backend) => keep.has(backend) });
     }
-    sent.push(...(await confirm(haproxy.api, p.next)));
+    sent.push(...(await confirm(haproxy.api, p.next, options.dir)));
     state = p.next;
     return { reloaded: p.reload, reasons: p.reasons, commands: sent, workerPid: await haproxy.workerPid() };
   };
@@ -122,7 +122,7 @@ export async function createRouterSync(
     return run;
   };
   // The first worker loaded everything from files; read it back like any other change.
-  await confirm(haproxy.api, state);
+  await confirm(haproxy.api, state, options.dir);
   schedule(first);
   return {
     apply,
@@ -137,8 +137,8 @@ export async function createRouterSync(
   };
 }
 
-/** Sends one planned command. */
-export async function runCommand(api: RuntimeApi, cmd: RouterCommand): Promise<void> {
+/** Sends one planned command (map commands name the file in `mapDir`, as the config does). */
+export async function runCommand(api: RuntimeApi, cmd: RouterCommand, mapDir: string): Promise<void> {
   switch (cmd.kind) {
     case "set-addr":
       return api.setServer(cmd.backend, cmd.slot, cmd.addr, cmd.port);
@@ -149,7 +149,7 @@ export async function runCommand(api: RuntimeApi, cmd: RouterCommand): Promise<v
       if (cmd.state === "drain") return api.drainServer(cmd.backend, cmd.slot);
       return api.disableServer(cmd.backend, cmd.slot);
     case "replace-map":
-      return replaceMap(api, cmd.map, cmd.text);
+      return replaceMap(api, join(mapDir, cmd.map), cmd.text);
     default: {
       const never: never = cmd;
       throw new Error(`unknown command ${JSON.stringify(never)}`);
@@ -177,10 +177,10 @@ async function replaceMap(api: RuntimeApi, map: string, text: string): Promise<v
  * Reads every slot and map back and corrects differences (twice at most); returns the
  * corrections sent. Throws `internal` when HAProxy still disagrees.
  */
-async function confirm(api: RuntimeApi, expected: RouterState): Promise<RouterCommand[]> {
+async function confirm(api: RuntimeApi, expected: RouterState, mapDir: string): Promise<RouterCommand[]> {
   const sent: RouterCommand[] = [];
   for (let round = 0; round < 3; round++) {
-    const fixes = await differences(api, expected);
+    const fixes = await differences(api, expected, mapDir);
     if (fixes.length === 0) return sent;
     if (round === 2) {
       throw new SlipwayError(
@@ -188,13 +188,13 @@ async function confirm(api: RuntimeApi, expected: RouterState): Promise<RouterCo
         `haproxy does not hold the planned state: ${JSON.stringify(fixes.slice(0, 5))}`,
       );
     }
-    for (const cmd of fixes) await runCommand(api, cmd);
+    for (const cmd of fixes) await runCommand(api, cmd, mapDir);
     sent.push(...fixes);
   }
   return sent;
 }
 
-async function differences(api: RuntimeApi, expected: RouterState): Promise<RouterCommand[]> {
+async function differences(api: RuntimeApi, expected: RouterState, mapDir: string): Promise<RouterCommand[]> {
   const out: RouterCommand[] = [];
   const all = parseServersState(await api.command("show servers state"));
   for (const [backend, count] of Object.entries(expected.slotCounts)) {
@@ -213,7 +213,7 @@ async function differences(api: RuntimeApi, expected: RouterState): Promise<Rout
     out.push(...slotCommands(backend, have, target));
   }
   for (const [map, text] of Object.entries(expected.maps)) {
-    const shown = await api.command(`show map ${map}`);
+    const shown = await api.command(`show map ${join(mapDir, map)}`);
     if (mapLines(shown) !== text.trimEnd()) out.push({ kind: "replace-map", map, text });
   }
   return out;
