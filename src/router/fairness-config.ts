@@ -64,6 +64,8 @@ export function fairnessFrontendLines(o: FairnessOptions | undefined): string[] 
     "  http-request track-sc0 var(txn.host)",
     `  ${answer("requests")} if { sc0_http_req_rate gt ${f.hostRequestLimit} }`,
     `  ${answer("connections")} if { sc0_conn_cur gt ${f.hostMaxConn} }`,
+    // A refused client lets go of its connection, so the router's connections stay free for others.
+    "  http-after-response set-header Connection close if { status 429 }",
   ];
 }
 
