@@ -137,7 +137,7 @@ function logicalSlots(
       else slots[free] = slotOf(e);
     }
     while (slots.length > 0 && slots[slots.length - 1] === undefined) slots.pop();
-    if (slots.length > 0 || wanted.has(name)) out.set(name, slots);
+    out.set(name, slots);
   }
   return out;
 }
