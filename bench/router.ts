@@ -115,8 +115,9 @@ try {
       for (const mode of ["keepAlive", "close"] as const) {
         for (const [name, port] of Object.entries(targets)) {
           const run = await wrk(port, "bench.localhost", mode === "close");
-          const byMode = (results[mode] ??= {});
-          (byMode[name] ??= []).push(run);
+          const byMode = results[mode] ?? {};
+          byMode[name] = [...(byMode[name] ?? []), run];
+          results[mode] = byMode;
         }
       }
     }
