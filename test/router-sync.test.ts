@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import {
   type ApplyResult,
   type BackendEndpoints,
@@ -24,7 +24,7 @@ import {
 } from "../src/router/index.js";
 import { type AppSpec, normalize } from "../src/spec/index.js";
 import { freePort } from "./helpers/haproxy.js";
-import { get, startLoad } from "./helpers/http-load.js";
+import { get, type Load, startLoad } from "./helpers/http-load.js";
 import { waitFor } from "./helpers/wait-for.js";
 
 interface Instance {
@@ -106,8 +106,13 @@ describe("router sync with a real HAProxy under load", { timeout: 120_000 }, () 
     await rm(dir, { recursive: true, force: true });
   });
 
-  const loadOn = (host: string, app: string) =>
-    startLoad({
+  // Loads still running when a test fails are stopped here, not left to run out their budget.
+  const running: Load[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((l) => l.stop()));
+  });
+  const loadOn = (host: string, app: string) => {
+    const load = startLoad({
       port,
       host,
       keepAliveClients: 4,
@@ -116,6 +121,9 @@ describe("router sync with a real HAProxy under load", { timeout: 120_000 }, () 
       maxMs: 60_000,
       check: (body) => body.startsWith(`${app}-`),
     });
+    running.push(load);
+    return load;
+  };
 
   it("serves both apps from the start", async () => {
     assert.equal((await get({ port, host: "a.localhost" })).body, "a-0");
