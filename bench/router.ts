@@ -9,7 +9,7 @@
  * Writes bench/results/router.json.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,10 +27,25 @@ interface Run {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time the serving HAProxy worker spent per request, microseconds (robust to a busy machine). */
+  cpuUs: number;
+  requests: number;
+}
+
+/** user + system CPU of a process so far, ms (Linux /proc; clock ticks are 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function measured(pid: number, run: () => Promise<Omit<Run, "cpuUs">>): Promise<Run> {
+  const before = cpuMs(pid);
+  const r = await run();
+  return { ...r, cpuUs: Number((((cpuMs(pid) - before) * 1000) / Math.max(1, r.requests)).toFixed(2)) };
 }
 
 /** Runs wrk once and parses requests/s, the latency distribution and errors. */
-function wrk(port: number, host: string, close: boolean): Promise<Run> {
+function wrk(port: number, host: string, close: boolean): Promise<Omit<Run, "cpuUs">> {
   const args = ["-t1", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-H", `Host: ${host}`];
   if (close) args.push("-H", "Connection: close");
   args.push(`http://127.0.0.1:${port}/`);
@@ -48,6 +63,7 @@ function wrk(port: number, host: string, close: boolean): Promise<Run> {
         p50: ms("50%"),
         p99: ms("99%"),
         errors: num(/Non-2xx or 3xx responses: (\d+)/) + num(/Socket errors: connect (\d+)/),
+        requests: num(/(\d+) requests in/),
       });
     });
   });
@@ -110,12 +126,19 @@ try {
     },
   );
   try {
-    const targets = { slipway: slipwayPort, oneLine: onePort, direct: appPort } as const;
+    const [app, oneLine] = started;
+    if (app === undefined || oneLine === undefined) throw new Error("haproxy processes missing");
+    const targets = {
+      slipway: { port: slipwayPort, pid: () => router.haproxy.workerPid() },
+      oneLine: { port: onePort, pid: () => oneLine.workerPid() },
+      direct: { port: appPort, pid: () => app.workerPid() },
+    } as const;
     const results: Record<string, Record<string, Run[]>> = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of ["keepAlive", "close"] as const) {
-        for (const [name, port] of Object.entries(targets)) {
-          const run = await wrk(port, "bench.localhost", mode === "close");
+        for (const [name, target] of Object.entries(targets)) {
+          const pid = await target.pid();
+          const run = await measured(pid, () => wrk(target.port, "bench.localhost", mode === "close"));
           const byMode = results[mode] ?? {};
           byMode[name] = [...(byMode[name] ?? []), run];
           results[mode] = byMode;
@@ -132,6 +155,7 @@ try {
               p50Ms: median(runs.map((r) => r.p50)),
               p99Ms: median(runs.map((r) => r.p99)),
               errors: runs.reduce((n, r) => n + r.errors, 0),
+              cpuUsPerRequest: median(runs.map((r) => r.cpuUs)),
             },
           ]),
         );
@@ -140,7 +164,18 @@ try {
         const paired = median(
           (byTarget.slipway ?? []).map((r, i) => r.rps / (byTarget.oneLine?.[i]?.rps ?? Number.NaN)),
         );
-        return [mode, { ...t, slipwayOverOneLine: ratio, slipwayOverOneLineMedianOfRounds: paired }];
+        const cpu = Number(
+          ((t.oneLine?.cpuUsPerRequest ?? 0) / (t.slipway?.cpuUsPerRequest ?? 1)).toFixed(3),
+        );
+        return [
+          mode,
+          {
+            ...t,
+            slipwayOverOneLine: ratio,
+            slipwayOverOneLineMedianOfRounds: paired,
+            oneLineCpuOverSlipwayCpu: cpu,
+          },
+        ];
       }),
     );
     const out = {
