@@ -93,8 +93,18 @@ describe("router sync with a real HAProxy under load", { timeout: 120_000 }, () 
     apps = [web("a"), web("b")];
     aEndpoints = [endpoint(await add("a-0"))];
     bInstance = await add("b-0");
+    const statics = createServer((req, res) => res.end(`static ${String(req.headers["x-slipway-site"])}`));
+    statics.listen(0, "127.0.0.1");
+    await once(statics, "listening");
+    instances.set("static", { id: "static", server: statics, port: (statics.address() as AddressInfo).port });
+    const staticServer = { host: "127.0.0.1", port: (statics.address() as AddressInfo).port };
     sync = await createRouterSync(
-      { dir, render: { httpPort: port, slots: 4, spareBackends: 2, fairness: {} }, drainMs: 150 },
+      {
+        dir,
+        render: { httpPort: port, slots: 4, spareBackends: 2, fairness: {} },
+        drainMs: 150,
+        static: { server: staticServer },
+      },
       state(),
     );
     sync.haproxy.exited.then((e) => exits.push(e));
@@ -201,6 +211,17 @@ describe("router sync with a real HAProxy under load", { timeout: 120_000 }, () 
     assert.ok(a.ok > 100 && b.ok > 100, `too little load: ${a.ok}, ${b.ok}`);
     assert.equal(pids.size, 6, "each reload started a new worker");
     apps = apps.filter((x) => !x.name.startsWith("c"));
+  });
+
+  it("serves a static site through the static server's backend, added with a reload", async () => {
+    const s = sync;
+    assert.ok(s);
+    const site: AppSpec = { name: "docs", static_sites: [{ name: "site" }] };
+    apps = [...apps, site];
+    const result = await s.apply({ ...state(), staticSites: [{ app: "docs", component: "site" }] });
+    assert.equal(result.reloaded, true);
+    assert.equal((await get({ port, host: "docs.localhost" })).body, "static docs/site");
+    apps = apps.filter((x) => x !== site);
   });
 
   it("refuses a bad config and keeps serving the old one", async () => {

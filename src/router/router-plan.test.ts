@@ -301,4 +301,24 @@ describe("planRouterChanges", () => {
       [true, "configuration changed (CORS policies, JWT keys, TLS, fairness or other settings)"],
     );
   });
+
+  it("renders static sites as the static server's backend, never slots; a new one is a reload", () => {
+    const site: AppSpec = { name: "docs", static_sites: [{ name: "site" }] };
+    const withSite = {
+      ...desired([svc("a"), site], { a: [ep("a1", 1)] }),
+      staticSites: [{ app: "docs", component: "site" }],
+    };
+    const o = { ...opts(), static: { server: { host: "127.0.0.1", port: 9000 } } };
+    const plan = planRouterChanges(started(one, o), withSite, o);
+    assert.equal(plan.reload, true);
+    assert.match(plan.reasons.join(), /configuration changed/);
+    assert.match(
+      plan.config?.config ?? "",
+      /backend docs__site\n {2}http-request set-header x-slipway-site docs\/site/i,
+    );
+    assert.doesNotMatch(plan.config?.config ?? "", /backend docs__site\n {2}balance/);
+    assert.equal(plan.next.placement.docs__site, undefined);
+    assert.deepEqual(planRouterChanges(plan.next, withSite, o).runtime, []);
+    assert.throws(() => planRouterChanges(undefined, withSite, opts()), /PlanOptions\.static/);
+  });
 });

@@ -13,6 +13,13 @@ import {
   spareBackendName,
 } from "./haproxy-config.js";
 import { type BackendSpec, backendName, type RouteTable } from "./route-table.js";
+import {
+  renderStaticBackend,
+  renderStaticCache,
+  type StaticBackendOptions,
+  type StaticBackendSite,
+  type StaticCacheOptions,
+} from "./static/render-static-backend.js";
 
 /** One instance of a component. */
 export interface Endpoint {
@@ -37,6 +44,11 @@ export interface BackendEndpoints {
 export interface DesiredRouterState {
   table: RouteTable;
   endpoints: readonly BackendEndpoints[];
+  /**
+   * Static-site components served by the shared static server (ADR 0014): their backends are
+   * the static server's, not slots. Needs {@link PlanOptions.static}.
+   */
+  staticSites?: readonly StaticBackendSite[];
 }
 
 /** One occupied slot. A free slot is `undefined` (HAProxy has it in maintenance). */
@@ -81,6 +93,8 @@ export interface PlanOptions {
   drainMs: number;
   /** The clock (epoch ms). */
   now: number;
+  /** Where the static server listens, and the edge cache; required when there are static sites. */
+  static?: StaticBackendOptions & { cache?: StaticCacheOptions };
 }
 
 /** The plan: commands in order, whether to reload (and why), and the state after it. */
@@ -98,9 +112,15 @@ export interface RouterPlan {
 /** Plans the way from `current` (undefined: nothing running yet) to `desired`. */
 export function planRouterChanges(
   current: RouterState | undefined,
-  desired: DesiredRouterState,
+  wanted: DesiredRouterState,
   options: PlanOptions,
 ): RouterPlan {
+  // Static sites' backends are rendered whole (the static server), never slots.
+  const statics = new Set((wanted.staticSites ?? []).map((s) => backendName(s.app, s.component)));
+  const desired = {
+    ...wanted,
+    table: { ...wanted.table, backends: wanted.table.backends.filter((b) => !statics.has(b.name)) },
+  };
   const logical = logicalSlots(current, desired, options);
   const reasons =
     current === undefined ? ["first start"] : structuralReasons(current, desired, logical, options);
@@ -186,7 +206,12 @@ function structuralReasons(
     )
       reasons.push(`backend ${name} needs ${slots.length} slots`);
   }
-  const structure = renderStructure({ ...desired.table, backends: current.specs }, current.slotCounts, o);
+  const structure = renderStructure(
+    { ...desired.table, backends: current.specs },
+    desired.staticSites,
+    current.slotCounts,
+    o,
+  );
   if (structure !== current.structure)
     reasons.push("configuration changed (CORS policies, JWT keys, TLS, fairness or other settings)");
   return reasons;
@@ -280,9 +305,10 @@ function reloadPlan(
   for (let i = 0; i < (o.render.spareBackends ?? 4); i++) slotCounts[spareBackendName(i)] = base;
   const identity = new Map(Object.entries(placement));
   const servers = Object.fromEntries(Object.entries(slots).map(([name, s]) => [name, s.map(serverOf)]));
-  const config = renderHaproxyConfig(desired.table, { ...o.render, backendSlots: slotCounts, servers });
+  const rendered = renderHaproxyConfig(desired.table, { ...o.render, backendSlots: slotCounts, servers });
+  const config = { ...rendered, config: withStatic(rendered.config, desired.staticSites, o) };
   const next: RouterState = {
-    structure: renderStructure(desired.table, slotCounts, o),
+    structure: renderStructure(desired.table, desired.staticSites, slotCounts, o),
     specs: desired.table.backends,
     slotCounts,
     placement,
@@ -319,9 +345,23 @@ export function slotCommands(
 }
 
 /** The config without slot contents: equal strings mean no reload is needed. */
-function renderStructure(table: RouteTable, slotCounts: Record<string, number>, o: PlanOptions): string {
+function renderStructure(
+  table: RouteTable,
+  sites: readonly StaticBackendSite[] | undefined,
+  slotCounts: Record<string, number>,
+  o: PlanOptions,
+): string {
   const { servers: _servers, ...render } = o.render;
-  return renderHaproxyConfig(table, { ...render, backendSlots: slotCounts }).config;
+  return withStatic(renderHaproxyConfig(table, { ...render, backendSlots: slotCounts }).config, sites, o);
+}
+
+/** Appends the edge cache and the static sites' backends (ADR 0014) to a rendered config. */
+function withStatic(config: string, sites: readonly StaticBackendSite[] | undefined, o: PlanOptions): string {
+  if (sites === undefined || sites.length === 0) return config;
+  if (o.static === undefined)
+    throw new Error("static sites need PlanOptions.static (the static server's address)");
+  const { cache, ...backend } = o.static;
+  return [config, renderStaticCache(cache), ...sites.map((s) => renderStaticBackend(s, backend))].join("\n");
 }
 
 /** The maps with each rule's backend replaced by the HAProxy backend serving it. */

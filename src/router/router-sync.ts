@@ -10,6 +10,7 @@ import type { HaproxyConfigOptions } from "./haproxy-config.js";
 import { type HaproxyExit, type HaproxyProcess, startHaproxy } from "./haproxy-process.js";
 import {
   type DesiredRouterState,
+  type PlanOptions,
   planRouterChanges,
   type RouterCommand,
   type RouterPlan,
@@ -28,6 +29,8 @@ export interface RouterSyncOptions {
   dir: string;
   /** How HAProxy is rendered: port, bind address, TLS, JWT keys, fairness, slots, spares. */
   render: Omit<HaproxyConfigOptions, OwnedOptions>;
+  /** The static server and edge cache, for desired states with `staticSites` (ADR 0014). */
+  static?: PlanOptions["static"];
   /** How long a removed endpoint drains before its slot is put in maintenance and freed. Default 10 s. */
   drainMs?: number;
   /** The haproxy binary. Default `haproxy`. */
@@ -75,7 +78,12 @@ export async function createRouterSync(
     reloadable: { serverStateFile },
   };
   const plan = (current: RouterState | undefined, desired: DesiredRouterState) =>
-    planRouterChanges(current, desired, { render, drainMs, now: now() });
+    planRouterChanges(current, desired, {
+      render,
+      drainMs,
+      now: now(),
+      ...(options.static ? { static: options.static } : {}),
+    });
   const first = plan(undefined, initial);
   if (first.config === undefined) throw new Error("first plan has no config");
   const haproxy = await startHaproxy({
