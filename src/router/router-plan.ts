@@ -2,112 +2,33 @@
  * Planning the difference between what HAProxy runs and what is desired (ADR 0017). Pure: the
  * same state, desired state, options and clock give the same plan. Endpoint changes and new
  * hosts or paths become runtime API commands; only structural changes (a backend's settings, more
- * slots than it has, an app with no free spare backend, CORS policies, JWT keys, TLS, fairness)
- * need a reload.
+ * slots than it has, an app with no free spare backend, CORS policies, JWT keys, TLS, fairness,
+ * static sites) need a reload.
  */
-import {
-  type HaproxyConfig,
-  type HaproxyConfigOptions,
-  renderHaproxyConfig,
-  type SlotServer,
-  spareBackendName,
-} from "./haproxy-config.js";
-import { type BackendSpec, backendName, type RouteTable } from "./route-table.js";
-import {
-  renderStaticBackend,
-  renderStaticCache,
-  type StaticBackendOptions,
-  type StaticBackendSite,
-  type StaticCacheOptions,
-} from "./static/render-static-backend.js";
+import { renderHaproxyConfig, spareBackendName } from "./haproxy-config.js";
+import { type BackendSpec, backendName } from "./route-table.js";
+import { renderMaps, renderStructure, serverOf, withStatic } from "./router-render.js";
+import { logicalSlots, slotCommands } from "./router-slots.js";
+import type {
+  DesiredRouterState,
+  PlanOptions,
+  RouterCommand,
+  RouterPlan,
+  RouterState,
+  SlotState,
+} from "./router-state.js";
 
-/** One instance of a component. */
-export interface Endpoint {
-  /** Stable id (the instance's name); slots follow ids, not addresses. */
-  id: string;
-  address: string;
-  port: number;
-  /** 0-256. Default 1. */
-  weight?: number;
-  /** Finish requests in flight, take no new ones. */
-  draining?: boolean;
-}
-
-/** The instances of one component. */
-export interface BackendEndpoints {
-  app: string;
-  component: string;
-  endpoints: readonly Endpoint[];
-}
-
-/** What the router should serve: the route table and every backend's instances. */
-export interface DesiredRouterState {
-  table: RouteTable;
-  endpoints: readonly BackendEndpoints[];
-  /**
-   * Static-site components served by the shared static server (ADR 0014): their backends are
-   * the static server's, not slots. Needs {@link PlanOptions.static}.
-   */
-  staticSites?: readonly StaticBackendSite[];
-}
-
-/** One occupied slot. A free slot is `undefined` (HAProxy has it in maintenance). */
-export interface SlotState {
-  endpoint: string;
-  addr: string;
-  port: number;
-  weight: number;
-  state: "ready" | "drain";
-  /** For an endpoint no longer desired: when its slot is freed (epoch ms). */
-  drainUntil?: number;
-}
-
-/** What the router has put in HAProxy (what the plan starts from). */
-export interface RouterState {
-  /** The loaded config rendered without slot contents: structural changes show up here. */
-  structure: string;
-  /** The real backends of the loaded config (kept after their app goes, until a reload). */
-  specs: BackendSpec[];
-  /** Slots of every loaded backend, spares included. */
-  slotCounts: Record<string, number>;
-  /** Backend (`<app>__<component>`) -> the HAProxy backend serving it (itself or a spare). */
-  placement: Record<string, string>;
-  /** HAProxy backend -> its slots (index 0 is `s1`). */
-  slots: Record<string, (SlotState | undefined)[]>;
-  /** Map file name -> the contents HAProxy holds. */
-  maps: Record<string, string>;
-}
-
-/** One runtime API change. */
-export type RouterCommand =
-  | { kind: "set-addr"; backend: string; slot: number; addr: string; port: number }
-  | { kind: "set-weight"; backend: string; slot: number; weight: number }
-  | { kind: "set-state"; backend: string; slot: number; state: "ready" | "drain" | "maint" }
-  | { kind: "replace-map"; map: string; text: string };
-
-/** Options of {@link planRouterChanges}. */
-export interface PlanOptions {
-  /** Render options (port, sockets, map dir, TLS, JWT keys, fairness, slots, spares). */
-  render: HaproxyConfigOptions;
-  /** How long a removed endpoint drains before its slot is freed. */
-  drainMs: number;
-  /** The clock (epoch ms). */
-  now: number;
-  /** Where the static server listens, and the edge cache; required when there are static sites. */
-  static?: StaticBackendOptions & { cache?: StaticCacheOptions };
-}
-
-/** The plan: commands in order, whether to reload (and why), and the state after it. */
-export interface RouterPlan {
-  runtime: RouterCommand[];
-  reload: boolean;
-  reasons: string[];
-  next: RouterState;
-  /** When to plan again to finish drains (epoch ms); absent: nothing pending. */
-  nextCheckAt?: number;
-  /** With `reload`: the full configuration to load. */
-  config?: HaproxyConfig;
-}
+export { slotCommands } from "./router-slots.js";
+export type {
+  BackendEndpoints,
+  DesiredRouterState,
+  Endpoint,
+  PlanOptions,
+  RouterCommand,
+  RouterPlan,
+  RouterState,
+  SlotState,
+} from "./router-state.js";
 
 /** Plans the way from `current` (undefined: nothing running yet) to `desired`. */
 export function planRouterChanges(
@@ -126,50 +47,6 @@ export function planRouterChanges(
     current === undefined ? ["first start"] : structuralReasons(current, desired, logical, options);
   if (reasons.length === 0 && current !== undefined) return runtimePlan(current, desired, logical, options);
   return reloadPlan(current, desired, logical, options, reasons);
-}
-
-/** The slots each backend should have: kept endpoints stay in their slots, new ones take free ones. */
-function logicalSlots(
-  current: RouterState | undefined,
-  desired: DesiredRouterState,
-  o: PlanOptions,
-): Map<string, (SlotState | undefined)[]> {
-  const out = new Map<string, (SlotState | undefined)[]>();
-  const wanted = new Map(desired.endpoints.map((b) => [backendName(b.app, b.component), b.endpoints]));
-  const names = new Set([...Object.keys(current?.placement ?? {}), ...wanted.keys()]);
-  for (const name of names) {
-    const placed = current?.placement[name];
-    const before = placed === undefined ? [] : (current?.slots[placed] ?? []);
-    const endpoints = wanted.get(name) ?? [];
-    const byId = new Map(endpoints.map((e) => [e.id, e]));
-    const slots = before.map((s): SlotState | undefined => {
-      if (s === undefined) return undefined;
-      const e = byId.get(s.endpoint);
-      if (e !== undefined) return slotOf(e);
-      const until = s.drainUntil ?? o.now + o.drainMs;
-      return until <= o.now ? undefined : { ...s, state: "drain", drainUntil: until };
-    });
-    const placedIds = new Set(slots.flatMap((s) => (s === undefined ? [] : [s.endpoint])));
-    for (const e of endpoints) {
-      if (placedIds.has(e.id)) continue;
-      const free = slots.indexOf(undefined);
-      if (free === -1) slots.push(slotOf(e));
-      else slots[free] = slotOf(e);
-    }
-    while (slots.length > 0 && slots[slots.length - 1] === undefined) slots.pop();
-    out.set(name, slots);
-  }
-  return out;
-}
-
-function slotOf(e: Endpoint): SlotState {
-  return {
-    endpoint: e.id,
-    addr: e.address,
-    port: e.port,
-    weight: e.weight ?? 1,
-    state: e.draining === true ? "drain" : "ready",
-  };
 }
 
 const settings = (b: BackendSpec) =>
@@ -316,70 +193,6 @@ function reloadPlan(
     maps: renderMaps(desired.table, identity, slotCounts, o),
   };
   return withCheck({ runtime, reload: true, reasons, next, config });
-}
-
-function serverOf(s: SlotState | undefined): SlotServer | undefined {
-  if (s === undefined) return undefined;
-  return { addr: s.addr, port: s.port, weight: s.weight, ...(s.state === "ready" ? {} : { disabled: true }) };
-}
-
-/** Commands taking slots `have` to `want` on HAProxy backend `on`. */
-export function slotCommands(
-  on: string,
-  have: readonly (SlotState | undefined)[],
-  want: readonly (SlotState | undefined)[],
-): RouterCommand[] {
-  const out: RouterCommand[] = [];
-  for (let i = 0; i < Math.max(have.length, want.length); i++) {
-    const [h, w, slot] = [have[i], want[i], i + 1];
-    if (w === undefined) {
-      if (h !== undefined) out.push({ kind: "set-state", backend: on, slot, state: "maint" });
-      continue;
-    }
-    const moved = h === undefined || h.endpoint !== w.endpoint || h.addr !== w.addr || h.port !== w.port;
-    if (moved) out.push({ kind: "set-addr", backend: on, slot, addr: w.addr, port: w.port });
-    if (moved || h.weight !== w.weight) out.push({ kind: "set-weight", backend: on, slot, weight: w.weight });
-    if (moved || h.state !== w.state) out.push({ kind: "set-state", backend: on, slot, state: w.state });
-  }
-  return out;
-}
-
-/** The config without slot contents: equal strings mean no reload is needed. */
-function renderStructure(
-  table: RouteTable,
-  sites: readonly StaticBackendSite[] | undefined,
-  slotCounts: Record<string, number>,
-  o: PlanOptions,
-): string {
-  const { servers: _servers, ...render } = o.render;
-  return withStatic(renderHaproxyConfig(table, { ...render, backendSlots: slotCounts }).config, sites, o);
-}
-
-/** Appends the edge cache and the static sites' backends (ADR 0014) to a rendered config. */
-function withStatic(config: string, sites: readonly StaticBackendSite[] | undefined, o: PlanOptions): string {
-  if (sites === undefined || sites.length === 0) return config;
-  if (o.static === undefined)
-    throw new Error("static sites need PlanOptions.static (the static server's address)");
-  const { cache, ...backend } = o.static;
-  return [config, renderStaticCache(cache), ...sites.map((s) => renderStaticBackend(s, backend))].join("\n");
-}
-
-/** The maps with each rule's backend replaced by the HAProxy backend serving it. */
-function renderMaps(
-  table: RouteTable,
-  placement: ReadonlyMap<string, string>,
-  slotCounts: Record<string, number>,
-  o: PlanOptions,
-): Record<string, string> {
-  const hosts = table.hosts.map((h) => ({
-    ...h,
-    rules: h.rules.map((r) =>
-      r.action.kind === "backend"
-        ? { ...r, action: { ...r.action, backend: placement.get(r.action.backend) ?? r.action.backend } }
-        : r,
-    ),
-  }));
-  return renderHaproxyConfig({ ...table, hosts }, { ...o.render, backendSlots: slotCounts }).maps;
 }
 
 function withCheck(plan: RouterPlan): RouterPlan {
