@@ -28,18 +28,18 @@ async function listen<T extends Server | Http2Server>(server: T): Promise<{ serv
 }
 
 /**
- * A router over apps `a` (the flood worker's slow server, 20 ms per request), `b`, `ws`
+ * A router over apps `a` (the flood worker's slow server, 50 ms per request), `b`, `ws`
  * (WebSocket echo) and `h2` (h2c).
  */
 async function startRouter(fairness: FairnessOptions) {
   const dir = await mkdtemp(join(tmpdir(), `slipway-fair-${process.pid}-`));
   const port = await freePort();
   const config: FloodConfig = {
-    delayMs: 20,
+    delayMs: 50,
     routerPort: port,
     host: "a.localhost",
     clients: 250,
-    backoffMs: 500,
+    backoffMs: 2000,
     maxMs: 30_000,
   };
   const worker = new Worker(fileURLToPath(new URL("./helpers/flood-worker.js", import.meta.url)), {
@@ -122,17 +122,26 @@ describe("per-app fairness, WebSocket and h2c through the router", { timeout: 12
   it("keeps app b's p99 latency while app a floods the router with more connections than it has", async () => {
     assert.ok(sync);
     await probeB(port, 20);
-    const idle = await probeB(port, 200);
     // 250 keep-alive clients on a (in a worker thread): more than the router's 200 connections.
-    // Over its cap of 50, a gets 429 (and the connection closed); a refused client waits 500 ms.
+    // Over its cap of 50, a gets 429 (and the connection closed); a refused client waits 2 s (a client honouring Retry-After waits longer).
+    // Three idle/flood window pairs; the medians of their p99s are compared, so one burst from
+    // another process on this shared machine does not decide the result.
     assert.ok(router);
-    const { measured: busy, counts } = await router.flood(500, () => probeB(port, 200));
-    const [p99Idle, p99Busy] = [percentile(idle, 99), percentile(busy, 99)];
+    const idle: number[] = [];
+    const busy: number[] = [];
+    let counts: FloodCounts = { ok: 0, limited: 0, other: 0 };
+    for (let round = 0; round < 3; round++) {
+      idle.push(percentile(await probeB(port, 150), 99));
+      const flood = await router.flood(500, () => probeB(port, 150));
+      busy.push(percentile(flood.measured, 99));
+      counts = flood.counts;
+    }
+    const [p99Idle, p99Busy] = [percentile(idle, 50), percentile(busy, 50)];
     // 2x idle plus 5 ms: the absolute floor absorbs a machine shared with other test runs.
     const limit = 2 * p99Idle + 5;
     assert.ok(
       p99Busy <= limit,
-      `b's p99 ${p99Busy.toFixed(1)} ms > ${limit.toFixed(1)} ms (idle ${p99Idle.toFixed(1)} ms)`,
+      `b's p99 ${p99Busy.toFixed(1)} ms > ${limit.toFixed(1)} ms (idle ${p99Idle.toFixed(1)} ms; rounds idle ${idle.map((x) => x.toFixed(1))}, busy ${busy.map((x) => x.toFixed(1))})`,
     );
     assert.ok(counts.ok > 0 && counts.limited > 0, JSON.stringify(counts));
     assert.equal(counts.other, 0, JSON.stringify(counts));

@@ -132,7 +132,7 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
       const state = await api.command("show servers state");
       await writeAtomic(options.serverStateFile, filterState(state, ro.keepState));
       await writeConfig(options.dir, config);
-      await sendCommand(masterSocket, "reload", timeoutMs);
+      await masterCommand(masterSocket, "reload", timeoutMs, alive);
       let pid = 0;
       await until(
         async () => {
@@ -241,4 +241,26 @@ function filterState(state: string, keep: ((backend: string) => boolean) | undef
     .split("\n")
     .filter((line) => line === "1" || line.startsWith("#") || line === "" || keep(line.split(" ")[1] ?? ""))
     .join("\n");
+}
+
+/**
+ * Sends a master CLI command, retrying while the socket refuses: right after a reload the
+ * master re-executes itself and its CLI socket is briefly absent.
+ */
+async function masterCommand(
+  socket: string,
+  cmd: string,
+  timeoutMs: number,
+  alive: () => boolean,
+): Promise<string> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      return await sendCommand(socket, cmd, timeoutMs);
+    } catch (err) {
+      const refused = /ECONNREFUSED|ENOENT/.test((err as Error).message);
+      if (!refused || !alive() || Date.now() - start > timeoutMs) throw err;
+      await delay(10);
+    }
+  }
 }

@@ -3,7 +3,8 @@
  * bounded flood of keep-alive clients against the router, kept off the main thread's event
  * loop so the main thread's latency measurements see the router, not the flood's JavaScript.
  * Protocol: the worker posts `{ port }` once its server listens; `"flood"` starts the clients;
- * `"stop"` stops them and the worker posts the counts, then `"close"` ends it.
+ * `"stop"` stops them and the worker posts the counts so far (a flood may start again), and
+ * `"close"` ends it.
  */
 import { once } from "node:events";
 import { Agent, createServer } from "node:http";
@@ -40,6 +41,7 @@ async function main(port: NonNullable<typeof parentPort>, config: FloodConfig): 
   let clients: Promise<void>[] = [];
   port.on("message", async (msg: string) => {
     if (msg === "flood") {
+      stop = false;
       const deadline = Date.now() + config.maxMs;
       clients = Array.from({ length: config.clients }, async () => {
         const agent = new Agent({ keepAlive: true, maxSockets: 1 });
