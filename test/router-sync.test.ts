@@ -179,6 +179,7 @@ describe("router sync with a real HAProxy under load", { timeout: 120_000 }, () 
     assert.ok(a.ok > 100 && b.ok > 100, `too little load: ${a.ok}, ${b.ok}`);
     assert.equal(await s.haproxy.workerPid(), pid, "an endpoint change reloaded HAProxy");
     assert.equal(a.bodies.size, 11, `every instance served: ${[...a.bodies.keys()].join(", ")}`);
+    console.log(`endpoint changes: ${a.ok} + ${b.ok} requests, 0 failed, worker ${pid} throughout`);
   });
 
   it("applies 5 structural changes with seamless reloads: no failed request, new workers", async () => {
@@ -210,6 +211,7 @@ describe("router sync with a real HAProxy under load", { timeout: 120_000 }, () 
     assert.deepEqual(b.failures.slice(0, 5), []);
     assert.ok(a.ok > 100 && b.ok > 100, `too little load: ${a.ok}, ${b.ok}`);
     assert.equal(pids.size, 6, "each reload started a new worker");
+    console.log(`reloads: ${a.ok} + ${b.ok} requests, 0 failed, workers ${[...pids].join(", ")}`);
     apps = apps.filter((x) => !x.name.startsWith("c"));
   });
 
