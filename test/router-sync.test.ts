@@ -21,6 +21,7 @@ import {
   type HaproxyExit,
   type RouterSync,
   routeTable,
+  startHaproxy,
 } from "../src/router/index.js";
 import { type AppSpec, normalize } from "../src/spec/index.js";
 import { freePort } from "./helpers/haproxy.js";
@@ -262,5 +263,22 @@ describe("router sync with a real HAProxy under load", { timeout: 120_000 }, () 
     const exit = await s.haproxy.exited;
     assert.equal(exits.length, 1);
     assert.ok(exit.code !== 0 || exit.signal !== null, JSON.stringify(exit));
+  });
+});
+
+describe("startHaproxy", { timeout: 60_000 }, () => {
+  it("refuses a bad first config before starting anything", async () => {
+    const dir = await mkdtemp(join(tmpdir(), `slipway-hproc-${process.pid}-`));
+    try {
+      const config = { config: "global\n  no-such-keyword\n", maps: {} };
+      const options = { dir, config, statsSocket: join(dir, "a.sock"), serverStateFile: join(dir, "state") };
+      await assert.rejects(startHaproxy(options), (err: Error & { code?: string }) => {
+        assert.equal(err.code, "invalid_argument");
+        assert.match(err.message, /no-such-keyword/);
+        return true;
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

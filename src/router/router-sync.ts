@@ -39,6 +39,8 @@ export interface RouterSyncOptions {
   now?: () => number;
   /** Called if HAProxy exits on its own. */
   onExit?: (exit: HaproxyExit) => void;
+  /** Called when a timer-driven apply (finishing drains) fails; `apply` callers get their own errors. */
+  onError?: (err: Error) => void;
 }
 
 /** What one {@link RouterSync.apply} did. */
@@ -115,7 +117,8 @@ export async function createRouterSync(
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     if (p.nextCheckAt === undefined || stopped) return;
-    timer = setTimeout(() => void apply(last).catch(() => undefined), Math.max(0, p.nextCheckAt - now()) + 5);
+    const retry = () => void apply(last).catch((err: Error) => options.onError?.(err));
+    timer = setTimeout(retry, Math.max(0, p.nextCheckAt - now()) + 5);
     timer.unref();
   };
   const apply = (desired: DesiredRouterState): Promise<ApplyResult> => {
