@@ -12,7 +12,6 @@ import { type AddressInfo, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createRouterSync, type FairnessOptions, type RouterSync, routeTable } from "../src/router/index.js";
@@ -20,6 +19,7 @@ import { type AppSpec, normalize } from "../src/spec/index.js";
 import type { FloodConfig, FloodCounts } from "./helpers/flood-worker.js";
 import { freePort } from "./helpers/haproxy.js";
 import { get, percentile } from "./helpers/http-load.js";
+import { waitFor } from "./helpers/wait-for.js";
 
 async function listen<T extends Server | Http2Server>(server: T): Promise<{ server: T; port: number }> {
   server.listen(0, "127.0.0.1");
@@ -84,9 +84,15 @@ async function startRouter(fairness: FairnessOptions) {
     await Promise.all([fast, ws, h2].map(({ server }) => new Promise((r) => server.close(r))));
     await rm(dir, { recursive: true, force: true });
   };
-  const flood = async (ms: number, during: () => Promise<number[]>) => {
+  /** Floods a until HAProxy's table shows it at `conns` connections, then runs `during`. */
+  const flood = async (conns: number, during: () => Promise<number[]>) => {
     worker.postMessage("flood");
-    await delay(ms);
+    const connCur = async () =>
+      Number(
+        /key=a\.localhost .*conn_cur=(\d+)/.exec(await sync.haproxy.api.command("show table slipway"))?.[1] ??
+          0,
+      );
+    await waitFor(async () => (await connCur()) >= conns, 10_000, `a at ${conns} connections`);
     const measured = await during();
     worker.postMessage("stop");
     const [counts] = (await once(worker, "message")) as [FloodCounts];
@@ -132,7 +138,7 @@ describe("per-app fairness, WebSocket and h2c through the router", { timeout: 12
     let counts: FloodCounts = { ok: 0, limited: 0, other: 0 };
     for (let round = 0; round < 3; round++) {
       idle.push(percentile(await probeB(port, 150), 99));
-      const flood = await router.flood(500, () => probeB(port, 150));
+      const flood = await router.flood(50, () => probeB(port, 150));
       busy.push(percentile(flood.measured, 99));
       counts = flood.counts;
     }
@@ -157,13 +163,17 @@ describe("per-app fairness, WebSocket and h2c through the router", { timeout: 12
       "GET /chat HTTP/1.1\r\nHost: ws.localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
     );
     let text = "";
+    let pinged = false;
     socket.on("data", (c: Buffer) => {
       text += c.toString();
-      if (text.includes("\r\n\r\n") && !text.includes("ping-42")) socket.write("ping-42");
+      if (text.includes("\r\n\r\n") && !pinged) {
+        pinged = true;
+        socket.write("ping-42");
+      }
     });
-    const started = Date.now();
-    while (!text.includes("ping-42") && Date.now() - started < 5000) await delay(5);
-    socket.destroy();
+    await waitFor(() => text.includes("ping-42"), 5000, "the echo through the tunnel").finally(() =>
+      socket.destroy(),
+    );
     assert.match(text, /^HTTP\/1\.1 101/);
     assert.match(text, /x-key: dGhlIHNhbXBsZSBub25jZQ==/i);
     assert.match(text, /ping-42$/, "the echo came back through the tunnel");
