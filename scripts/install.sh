@@ -12,7 +12,8 @@ log() { printf '==> %s\n' "$*" >&2; }
 # /run/haproxy/admin.sock; Slipway and its tests never use either: they run their own haproxy
 # process with their own config, loopback ports and socket, so that service may run or not.
 # nftables: the app networks' isolation rules (Slipway's own table, ADR 0012).
-apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd haproxy nftables)
+# wrk: the HTTP load generator of bench/router.ts (router vs one-line HAProxy vs the app directly).
+apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd haproxy nftables wrk)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

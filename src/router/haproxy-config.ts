@@ -5,8 +5,17 @@
  * value, so hosts and paths come and go with `add map` / `del map` on the runtime API, and
  * instances with `set server` on pre-declared `server-template` slots — no reload.
  */
+import {
+  type FairnessOptions,
+  fairnessBackendLines,
+  fairnessDefaults,
+  fairnessDefaultsLines,
+  fairnessFrontendHead,
+  fairnessFrontendLines,
+  fairnessServerSuffix,
+} from "./fairness-config.js";
 import { type JwtKey, jwtLines } from "./jwt/jwt-config.js";
-import type { CorsPolicy, RouteAction, RouteRule, RouteTable } from "./route-table.js";
+import type { BackendSpec, CorsPolicy, RouteAction, RouteRule, RouteTable } from "./route-table.js";
 import {
   type HaproxyTlsOptions,
   httpsRedirectLines,
@@ -35,9 +44,36 @@ export interface HaproxyConfigOptions {
   jwtKeys?: readonly JwtKey[];
   /** HTTPS: a second bind serving the certificates of a crt-list. Absent: HTTP only. */
   tls?: HaproxyTlsOptions;
+  /** Slots of particular backends (by name), overriding `slots`. */
+  backendSlots?: Readonly<Record<string, number>>;
+  /**
+   * Explicit slot contents per backend (index 0 is `s1`): rendered as `server` lines instead of a
+   * `server-template`, so instances' addresses survive a reload (HAProxy 2.6's server-state file
+   * restores states, weights and ports, but not the address of a non-DNS server; ADR 0017).
+   */
+  servers?: Readonly<Record<string, readonly (SlotServer | undefined)[]>>;
+  /**
+   * Run under a supervising master (ADR 0017): listeners handed to the next worker on reload
+   * (`expose-fd listeners`), slot states saved to and loaded from `serverStateFile`, and idle
+   * keep-alive connections of a stopping worker closed after their next response, not under a
+   * client that is about to reuse them.
+   */
+  reloadable?: { serverStateFile: string };
+  /** Per-app connection and request-rate limits (ADR 0017). Absent: none. */
+  fairness?: FairnessOptions;
 }
 
-export type { HaproxyTlsOptions };
+/** One occupied slot in {@link HaproxyConfigOptions.servers}. */
+export interface SlotServer {
+  addr: string;
+  port: number;
+  /** 0-256. Default 1. */
+  weight?: number;
+  /** Not in service at start (maintenance); the server-state file may still restore it. */
+  disabled?: boolean;
+}
+
+export type { FairnessOptions, HaproxyTlsOptions };
 
 /** The rendered configuration and the map files (file name -> contents) it reads from `mapDir`. */
 export interface HaproxyConfig {
@@ -77,9 +113,9 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOpt
   const config = [
     ...globalSection(options),
     ...frontendSection(options, policies.lines, jwtLines(table, options.jwtKeys ?? [])),
-    ...table.backends.flatMap((b) => backendSection(b.name, b.port, b.healthPath, options)),
+    ...table.backends.flatMap((b) => backendSection(b, options)),
     ...Array.from({ length: options.spareBackends ?? 4 }, (_, i) =>
-      backendSection(spareBackendName(i), 8080, undefined, options),
+      backendSection({ name: spareBackendName(i), port: 8080 }, options),
     ).flat(),
   ];
   return {
@@ -135,13 +171,16 @@ function globalSection(o: HaproxyConfigOptions): string[] {
   return [
     "# Rendered by Slipway (src/router/haproxy-config.ts); routing lives in the map files.",
     "global",
-    `  stats socket ${o.statsSocket} mode 600 level admin`,
-    "  maxconn 4096",
+    `  stats socket ${o.statsSocket} mode 600 level admin${o.reloadable ? " expose-fd listeners" : ""}`,
+    `  maxconn ${o.fairness ? fairnessDefaults(o.fairness).maxConn : 4096}`,
+    ...(o.reloadable ? [`  server-state-file ${o.reloadable.serverStateFile}`] : []),
     ...tlsGlobalLines(o.tls),
     "",
     "defaults",
     "  mode http",
     "  option forwardfor",
+    ...(o.reloadable ? ["  load-server-state-from-file global", "  option idle-close-on-response"] : []),
+    ...fairnessDefaultsLines(o.fairness),
     "  timeout connect 5s",
     "  timeout client 60s",
     "  timeout server 60s",
@@ -164,6 +203,7 @@ function frontendSection(
   return [
     "frontend slipway",
     `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.httpPort}`,
+    ...fairnessFrontendHead(o.fairness),
     ...tlsBindLines(o.tls, o.bindAddress ?? "127.0.0.1"),
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     "  http-request set-var(txn.path) path",
@@ -171,6 +211,7 @@ function frontendSection(
     `  http-request set-var(txn.route) var(txn.key),map_str(${o.mapDir}/${EXACT_MAP})`,
     `  http-request set-var(txn.route) var(txn.key),map_beg(${o.mapDir}/${PREFIX_MAP}) if !{ var(txn.route) -m found }`,
     '  http-request return status 404 content-type "text/plain; charset=utf-8" string "No app is routed here.\\n" unless { var(txn.route) -m beg B| R| }',
+    ...fairnessFrontendLines(o.fairness),
     ...httpsRedirectLines(o.tls),
     "  http-request set-var(txn.kind) var(txn.route),field(1,|)",
     "  http-request set-var(txn.cors) var(txn.route),field(2,|)",
@@ -225,20 +266,37 @@ function pathLines(): string[] {
   ];
 }
 
-function backendSection(
-  name: string,
-  port: number,
-  healthPath: string | undefined,
-  o: HaproxyConfigOptions,
-): string[] {
-  const check = healthPath === undefined ? "" : " check";
+type BackendShape = Pick<BackendSpec, "name" | "port" | "healthPath" | "protocol">;
+
+function backendSection(b: BackendShape, o: HaproxyConfigOptions): string[] {
+  const slots = o.backendSlots?.[b.name] ?? o.slots ?? 10;
+  const check = b.healthPath === undefined ? "" : " check";
+  const proto = b.protocol === "HTTP2" ? " proto h2" : "";
+  const suffix = `${check}${proto}${fairnessServerSuffix(o.fairness)}`;
+  const explicit = o.servers?.[b.name];
+  const servers =
+    explicit === undefined
+      ? [`  server-template s 1-${slots} 127.0.0.1:${b.port} disabled${suffix}`]
+      : Array.from({ length: slots }, (_, i) => {
+          const s = explicit[i];
+          if (s === undefined) return `  server ${slotName(i + 1)} 127.0.0.1:${b.port} disabled${suffix}`;
+          const weight = s.weight === undefined ? "" : ` weight ${s.weight}`;
+          const off = s.disabled === true ? " disabled" : "";
+          return `  server ${slotName(i + 1)} ${hostPort(s.addr, s.port)}${weight}${off}${suffix}`;
+        });
   return [
-    `backend ${name}`,
+    `backend ${b.name}`,
     "  balance roundrobin",
-    ...(healthPath === undefined ? [] : [`  option httpchk GET ${healthPath}`]),
-    `  server-template s 1-${o.slots ?? 10} 127.0.0.1:${port} disabled${check}`,
+    ...fairnessBackendLines(o.fairness, slots),
+    ...(b.healthPath === undefined ? [] : [`  option httpchk GET ${b.healthPath}`]),
+    ...servers,
     "",
   ];
+}
+
+/** `addr:port`, with an IPv6 address in brackets. */
+function hostPort(addr: string, port: number): string {
+  return addr.includes(":") ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
 interface Policies {

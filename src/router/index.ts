@@ -1,4 +1,8 @@
 export {
+  type FairnessOptions,
+  fairnessDefaults,
+} from "./fairness-config.js";
+export {
   durationSeconds,
   EXACT_MAP,
   type HaproxyConfig,
@@ -8,9 +12,17 @@ export {
   mapValue,
   PREFIX_MAP,
   renderHaproxyConfig,
+  type SlotServer,
   slotName,
   spareBackendName,
 } from "./haproxy-config.js";
+export {
+  type HaproxyExit,
+  type HaproxyProcess,
+  type HaproxyProcessOptions,
+  type ReloadOptions,
+  startHaproxy,
+} from "./haproxy-process.js";
 export * from "./jwt/index.js";
 export {
   type AuthPolicy,
@@ -26,6 +38,25 @@ export {
   type RouteTableOptions,
   routeTable,
 } from "./route-table.js";
+export {
+  type BackendEndpoints,
+  type DesiredRouterState,
+  type Endpoint,
+  type PlanOptions,
+  planRouterChanges,
+  type RouterCommand,
+  type RouterPlan,
+  type RouterState,
+  type SlotState,
+  slotCommands,
+} from "./router-plan.js";
+export {
+  type ApplyResult,
+  createRouterSync,
+  type RouterSync,
+  type RouterSyncOptions,
+  runCommand,
+} from "./router-sync.js";
 export {
   createRuntimeApi,
   parseServersState,

@@ -70,6 +70,8 @@ export interface BackendSpec {
   healthPath?: string;
   /** The JWT the router requires before a request reaches the backend; absent: none. */
   auth?: AuthPolicy;
+  /** `HTTP2`: the instances speak cleartext HTTP/2 (h2c); absent: HTTP/1.1. */
+  protocol?: "HTTP2";
 }
 
 /** The whole table. Hosts sorted by name; rules in evaluation order. */
@@ -286,6 +288,7 @@ function backendsOf(app: RoutedApp, rules: readonly RouteRule[]): BackendSpec[] 
     if (!used.has(name) || port === undefined) return [];
     const healthPath = "health_check" in c ? c.health_check?.http_path : undefined;
     const auth = "slipway_auth" in c ? authPolicy(c.slipway_auth) : undefined;
+    const h2 = "protocol" in c && c.protocol === "HTTP2";
     return [
       {
         name,
@@ -294,6 +297,7 @@ function backendsOf(app: RoutedApp, rules: readonly RouteRule[]): BackendSpec[] 
         port,
         ...(healthPath ? { healthPath } : {}),
         ...(auth ? { auth } : {}),
+        ...(h2 ? { protocol: "HTTP2" as const } : {}),
       },
     ];
   });

@@ -12,8 +12,16 @@ const ANSWER = `1
 describe("runtime API", () => {
   it("parseServersState reads slots by the names in the header line", () => {
     assert.deepEqual(parseServersState(ANSWER), [
-      { name: "s1", addr: "127.0.0.1", port: 41234, opState: 2, adminState: 12, weight: 1 },
-      { name: "s2", addr: "127.0.0.1", port: 3000, opState: 0, adminState: 5, weight: 7 },
+      {
+        backend: "a__web",
+        name: "s1",
+        addr: "127.0.0.1",
+        port: 41234,
+        opState: 2,
+        adminState: 12,
+        weight: 1,
+      },
+      { backend: "a__web", name: "s2", addr: "127.0.0.1", port: 3000, opState: 0, adminState: 5, weight: 7 },
     ]);
   });
 

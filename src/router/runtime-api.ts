@@ -17,6 +17,8 @@ export interface RuntimeApiOptions {
 
 /** One server slot as `show servers state` reports it. */
 export interface ServerState {
+  /** The backend (`be_name`). */
+  backend: string;
   name: string;
   addr: string;
   port: number;
@@ -142,6 +144,7 @@ export function parseServersState(answer: string): ServerState[] {
     .filter((l) => l !== "1" && !l.startsWith("#"))
     .map((l) => l.split(" "))
     .map((f) => ({
+      backend: col(f, "be_name"),
       name: col(f, "srv_name"),
       addr: col(f, "srv_addr"),
       port: Number(col(f, "srv_port")),

@@ -1,0 +1,266 @@
+/**
+ * A supervised HAProxy 2.6 in master-worker mode (ADR 0017): `haproxy -W -S <master socket>`
+ * on Slipway's config directory. A reload writes the candidate files, checks them with
+ * `haproxy -c` first (a bad config never replaces a running good one: the old files are put back
+ * and the old worker keeps serving), saves the slots' states to the server-state file, then asks
+ * the master to reload; the master hands the listening sockets to the new worker, so no
+ * connection is refused.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { SlipwayError } from "../resources/index.js";
+import type { HaproxyConfig } from "./haproxy-config.js";
+import { createRuntimeApi, type RuntimeApi, sendCommand } from "./runtime-api.js";
+
+/** Options of {@link startHaproxy}. */
+export interface HaproxyProcessOptions {
+  /** Slipway's config directory: haproxy.cfg, the map files, the master socket, pid and state files. */
+  dir: string;
+  /** The first configuration (its maps go to `dir`; render with `mapDir: dir`). */
+  config: HaproxyConfig;
+  /** The admin runtime API socket the config declares (`statsSocket`). */
+  statsSocket: string;
+  /** The server-state file the config declares (`reloadable.serverStateFile`). */
+  serverStateFile: string;
+  /** The haproxy binary. Default `haproxy` (Debian's 2.6). */
+  binary?: string;
+  /** How long start and reload may take. Default 15 s. */
+  timeoutMs?: number;
+  /** Called once if the master exits without `stop()` (a crash, or killed). */
+  onExit?: (exit: HaproxyExit) => void;
+}
+
+/** Options of {@link HaproxyProcess.reload}. */
+export interface ReloadOptions {
+  /** Which backends' slot states the next worker inherits. Default: all. */
+  keepState?: (backend: string) => boolean;
+}
+
+/** How the master process ended. */
+export interface HaproxyExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last lines HAProxy wrote to stderr. */
+  stderr: string;
+}
+
+/** A running HAProxy. */
+export interface HaproxyProcess {
+  /** The worker's runtime API. */
+  readonly api: RuntimeApi;
+  /** The master's PID. */
+  readonly masterPid: number;
+  /** The current worker's PID (`show info`). */
+  workerPid(): Promise<number>;
+  /** Checks a configuration with `haproxy -c` (written to a scratch file); throws `invalid_argument` with HAProxy's alerts. */
+  validate(config: HaproxyConfig): Promise<void>;
+  /**
+   * Replaces the configuration with a seamless reload and resolves with the new worker's PID. A
+   * config `haproxy -c` refuses is an `invalid_argument` error and changes nothing.
+   */
+  reload(config: HaproxyConfig, options?: ReloadOptions): Promise<number>;
+  /** Resolves when the master has exited (after `stop()` or a crash). */
+  readonly exited: Promise<HaproxyExit>;
+  /** What HAProxy wrote to stderr (bounded). */
+  stderr(): string;
+  /** Stops HAProxy (SIGTERM, then SIGKILL after 5 s). */
+  stop(): Promise<void>;
+}
+
+const CONFIG_FILE = "haproxy.cfg";
+const STDERR_LIMIT = 64 * 1024;
+
+/** Writes the config and maps to `options.dir`, validates them, starts the master and waits for a worker. */
+export async function startHaproxy(options: HaproxyProcessOptions): Promise<HaproxyProcess> {
+  const binary = options.binary ?? "haproxy";
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const masterSocket = join(options.dir, "master.sock");
+  const configFile = join(options.dir, CONFIG_FILE);
+  await checkConfig(binary, options.dir, options.config);
+  await writeConfig(options.dir, options.config);
+  await writeFile(options.serverStateFile, "1\n");
+  const args = [
+    "-W",
+    "-S",
+    `${masterSocket},mode,600`,
+    "-p",
+    join(options.dir, "haproxy.pid"),
+    "-f",
+    configFile,
+  ];
+  const proc = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  const log = (text: string) => {
+    stderr = (stderr + text).slice(-STDERR_LIMIT);
+  };
+  proc.stderr?.on("data", (c: Buffer) => log(c.toString()));
+  proc.on("error", (err) => log(`${err.message} (is haproxy installed? scripts/install.sh installs it)\n`));
+  let stopping = false;
+  const exited = exitOf(proc).then((e) => ({ ...e, stderr: tail(stderr) }));
+  void exited.then((e) => {
+    if (!stopping) options.onExit?.(e);
+  });
+  const api = createRuntimeApi({ socketPath: options.statsSocket, timeoutMs: 2000 });
+  const workerPid = async () => Number(/^Pid: (\d+)$/m.exec(await api.command("show info"))?.[1] ?? 0);
+  const stop = async () => {
+    stopping = true;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const alive = () => proc.exitCode === null && proc.signalCode === null;
+  try {
+    await until(async () => alive() && (await workerPid().catch(() => 0)) > 0, timeoutMs, alive);
+  } catch (err) {
+    await stop();
+    throw new SlipwayError(
+      "unavailable",
+      `haproxy did not start: ${(err as Error).message}; it said: ${tail(stderr)}`,
+    );
+  }
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = async (config: HaproxyConfig, ro: ReloadOptions = {}): Promise<number> => {
+    const run = reloading.then(async () => {
+      await checkConfig(binary, options.dir, config);
+      const before = await workerPid();
+      // Slot states set through the runtime API, for the next worker (load-server-state-from-file).
+      const state = await api.command("show servers state");
+      await writeAtomic(options.serverStateFile, filterState(state, ro.keepState));
+      await writeConfig(options.dir, config);
+      await masterCommand(masterSocket, "reload", timeoutMs, alive);
+      let pid = 0;
+      await until(
+        async () => {
+          pid = await workerPid().catch(() => before);
+          return pid !== before && pid > 0;
+        },
+        timeoutMs,
+        alive,
+      ).catch((err: Error) => {
+        throw new SlipwayError("unavailable", `haproxy reload: ${err.message}; it said: ${tail(stderr)}`);
+      });
+      return pid;
+    });
+    reloading = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    api,
+    masterPid: proc.pid ?? 0,
+    workerPid,
+    validate: (config) => checkConfig(binary, options.dir, config),
+    reload,
+    exited,
+    stderr: () => stderr,
+    stop,
+  };
+}
+
+/**
+ * Runs `haproxy -c` on a scratch copy: the config with its map directory pointed at a scratch
+ * folder holding the candidate maps, so the live files are untouched until the check passes.
+ */
+async function checkConfig(binary: string, dir: string, config: HaproxyConfig): Promise<void> {
+  const scratch = join(dir, `check-${process.pid}-${Date.now()}`);
+  await mkdir(scratch, { recursive: true });
+  try {
+    let text = config.config;
+    for (const name of Object.keys(config.maps)) text = text.replaceAll(join(dir, name), join(scratch, name));
+    await writeConfig(scratch, { config: text, maps: config.maps });
+    const result = await run(binary, ["-c", "-f", join(scratch, CONFIG_FILE)]);
+    if (result.code !== 0) {
+      const alerts = result.stderr
+        .split("\n")
+        .filter((l) => l.includes("ALERT"))
+        .join("\n");
+      throw new SlipwayError(
+        "invalid_argument",
+        `haproxy refused the new configuration (the running one keeps serving): ${alerts || result.stderr}`,
+      );
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function writeConfig(dir: string, config: HaproxyConfig): Promise<void> {
+  for (const [name, text] of Object.entries(config.maps)) await writeAtomic(join(dir, name), text);
+  await writeAtomic(join(dir, CONFIG_FILE), config.config);
+}
+
+/** Writes beside the target and renames, so HAProxy never reads half a file. */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+function run(binary: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(binary, args, { timeout: 30_000 }, (err, _stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
+      resolve({
+        code,
+        stderr: `${stderr}${err !== null && typeof err.code !== "number" ? err.message : ""}`,
+      });
+    });
+  });
+}
+
+async function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (proc.exitCode !== null || proc.signalCode !== null)
+    return { code: proc.exitCode, signal: proc.signalCode };
+  const [code, signal] = (await once(proc, "exit")) as [number | null, NodeJS.Signals | null];
+  return { code, signal };
+}
+
+/** Polls `ok` until true; fails early when `alive` turns false. */
+async function until(ok: () => Promise<boolean>, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    if (await ok()) return;
+    if (!alive()) throw new Error("haproxy exited");
+    if (Date.now() - start > timeoutMs) throw new Error(`no answer within ${timeoutMs} ms`);
+    await delay(5);
+  }
+}
+
+function tail(text: string): string {
+  return text.trim().split("\n").slice(-20).join("\n");
+}
+
+/** Keeps the version and header lines and the slots of the backends `keep` accepts. */
+function filterState(state: string, keep: ((backend: string) => boolean) | undefined): string {
+  if (keep === undefined) return state;
+  return state
+    .split("\n")
+    .filter((line) => line === "1" || line.startsWith("#") || line === "" || keep(line.split(" ")[1] ?? ""))
+    .join("\n");
+}
+
+/**
+ * Sends a master CLI command, retrying while the socket refuses: right after a reload the
+ * master re-executes itself and its CLI socket is briefly absent.
+ */
+async function masterCommand(
+  socket: string,
+  cmd: string,
+  timeoutMs: number,
+  alive: () => boolean,
+): Promise<string> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      return await sendCommand(socket, cmd, timeoutMs);
+    } catch (err) {
+      const refused = /ECONNREFUSED|ENOENT/.test((err as Error).message);
+      if (!refused || !alive() || Date.now() - start > timeoutMs) throw err;
+      await delay(10);
+    }
+  }
+}
