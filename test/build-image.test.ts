@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import {
-  BuildError,
   type BuildEnv,
+  BuildError,
   type BuildStackResult,
   buildDockerfile,
   type ImageResult,
@@ -18,7 +18,12 @@ import {
 } from "../src/build/index.js";
 import { SlipwayError } from "../src/resources/index.js";
 import { renderOciSpec, startSandbox } from "../src/runtime/local/index.js";
-import { pushTreeImage, registryDigest, type StackRegistry, startStackRegistry } from "./helpers/oci-registry.js";
+import {
+  pushTreeImage,
+  registryDigest,
+  type StackRegistry,
+  startStackRegistry,
+} from "./helpers/oci-registry.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { sharedTestStack } from "./helpers/test-stack.js";
 import { waitFor } from "./helpers/wait-for.js";
@@ -53,7 +58,8 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
   });
 
   const buildahCalls = async () =>
-    (await readFile(countFile, "utf8").catch(() => "")).split("\n").filter((l) => l.startsWith("--root")).length;
+    (await readFile(countFile, "utf8").catch(() => "")).split("\n").filter((l) => l.startsWith("--root"))
+      .length;
 
   const build = (sourceRoot: string, extra: { envs?: BuildEnv[]; dockerfilePath?: string } = {}) =>
     buildDockerfile({
@@ -90,7 +96,10 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
     assert.deepEqual(app.metadata.exposedPorts, ["8080/tcp"]);
     assert.match(app.metadata.imageDigest, /^sha256:[a-f0-9]{64}$/);
     say(`image artifact size: ${(app.metadata.sizeBytes / 1e6).toFixed(0)} MB`);
-    assert.ok(logs.some((l) => l.includes("STEP")), "buildah's steps are logged");
+    assert.ok(
+      logs.some((l) => l.includes("STEP")),
+      "buildah's steps are logged",
+    );
 
     const port = 20_000 + (process.pid % 20_000);
     const id = `img-${process.pid}`;
@@ -160,7 +169,10 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
     say(`warm Dockerfile build (base cached): ${secs(result.durationMs)}`);
     const root = result.rootfsDir;
     assert.equal(await readFile(join(root, "greeting.txt"), "utf8"), "greeting=hello-from-build-time\n");
-    assert.ok(logs.includes("token=****"), `the RUN output is masked: ${logs.filter((l) => l.startsWith("token")).join(",")}`);
+    assert.ok(
+      logs.includes("token=****"),
+      `the RUN output is masked: ${logs.filter((l) => l.startsWith("token")).join(",")}`,
+    );
     assert.ok(!logs.some((l) => l.includes(secret)), "no log line holds the secret");
     const seen = await readFile(join(root, "shadow-seen"), "utf8");
     assert.equal(seen, await readFile(join(stack.rootfs, "etc/shadow"), "utf8"));
@@ -168,7 +180,10 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
   });
 
   test("a failing RUN step fails the build with its exit and the log tail", async () => {
-    const dir = await context("fails", `FROM slipway/stack:bookworm\nRUN echo about-to-fail-${process.pid} && exit 3\n`);
+    const dir = await context(
+      "fails",
+      `FROM slipway/stack:bookworm\nRUN echo about-to-fail-${process.pid} && exit 3\n`,
+    );
     const err = await build(dir).then(
       () => assert.fail("the build succeeded"),
       (e: unknown) => e,
@@ -198,7 +213,13 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
       await exec("cp", ["/bin/busybox", join(trees, n, "bin/busybox")]);
       await writeFile(join(trees, n, "marker"), `${n}\n`);
     }
-    await pushTreeImage(registry, work, join(trees, "one"), ["team/tiny:v1"], ["--cmd=/bin/busybox httpd -f"]);
+    await pushTreeImage(
+      registry,
+      work,
+      join(trees, "one"),
+      ["team/tiny:v1"],
+      ["--cmd=/bin/busybox httpd -f"],
+    );
     await pushTreeImage(registry, work, join(trees, "two"), ["team/tiny:v2"]);
     const digestTwo = await registryDigest(registry, "team/tiny:v2");
     const pull = (source: { tag?: string; digest?: string; repository?: string }) =>

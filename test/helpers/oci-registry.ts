@@ -124,7 +124,13 @@ export async function pushTreeImage(
     const local = `localhost/seed:${process.pid}`;
     await buildah(root, ["commit", "--quiet", ctr, local]);
     for (const ref of refs)
-      await buildah(root, ["push", "--quiet", "--tls-verify=false", local, `docker://${registry.host}/${ref}`]);
+      await buildah(root, [
+        "push",
+        "--quiet",
+        "--tls-verify=false",
+        local,
+        `docker://${registry.host}/${ref}`,
+      ]);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -136,7 +142,8 @@ export async function registryDigest(registry: OciRegistry, ref: string): Promis
   const res = await fetch(`${registry.url}/v2/${repo}/manifests/${tag}`, {
     method: "HEAD",
     headers: {
-      accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
+      accept:
+        "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
     },
   });
   const digest = res.headers.get("docker-content-digest");
@@ -204,7 +211,11 @@ export async function startStackRegistry(stack: BuildStackResult, work: string):
       // Blobs are hard links (never rewritten by the registry); tag links are small, so copied.
       await exec("cp", ["-al", `${cached}/docker`, `${storageDir}/`]);
       await rm(join(storageDir, "docker/registry/v2/repositories"), { recursive: true, force: true });
-      await exec("cp", ["-a", `${cached}/docker/registry/v2/repositories`, `${storageDir}/docker/registry/v2/`]);
+      await exec("cp", [
+        "-a",
+        `${cached}/docker/registry/v2/repositories`,
+        `${storageDir}/docker/registry/v2/`,
+      ]);
       return "cache" as const;
     }
     const registry = await startOciRegistry(storageDir);

@@ -1,15 +1,14 @@
 /**
  * Dockerfile builds without a Docker engine: `buildah bud` with RUN steps in gVisor (runsc via a
  * wrapper, host network), storage under Slipway's own root (vfs driver), `FROM` resolved through
- * the registry mirrors; the image is then pushed to an OCI layout and unpacked into an image
- * artifact. The artifact id covers every input, so an unchanged build never runs buildah.
+ * the registry mirrors; the final root file system is exported straight into an image artifact. The artifact id covers every input, so an unchanged build never runs buildah.
  */
 import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { SlipwayError } from "../../resources/index.js";
 import {
-  BuildError,
   type BuildEnv,
+  BuildError,
   createMasker,
   publishImageArtifact,
   readImageArtifact,
@@ -17,9 +16,9 @@ import {
   sourceDigest,
 } from "../lifecycle/index.js";
 import { dockerfileImageId } from "./image-artifact-id.js";
-import { type ImageTools, toolEnv, unpackLayout } from "./image-tools.js";
-import { readLayoutImage } from "./oci-layout.js";
 import type { ImageResult } from "./image-result.js";
+import { type ImageTools, toolEnv } from "./image-tools.js";
+import { asRecord, imageRunConfig } from "./oci-layout.js";
 import { mirrorsFingerprint, type RegistryMirrors, renderRegistriesConf } from "./registry-mirrors.js";
 import { type RunToolOptions, runTool, type ToolResult } from "./run-tool.js";
 import { writeRunscWrapper } from "./runsc-wrapper.js";
@@ -75,24 +74,35 @@ interface Context {
 async function inside(root: string, path: string, what: string): Promise<string> {
   const rel = relative(root, path);
   if (rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel))
-    throw new SlipwayError("invalid_argument", `${what} ${JSON.stringify(relative(root, path))} escapes ${root}: it must stay inside`);
+    throw new SlipwayError(
+      "invalid_argument",
+      `${what} ${JSON.stringify(relative(root, path))} escapes ${root}: it must stay inside`,
+    );
   const real = await realpath(path).catch(() => undefined);
   const realRoot = await realpath(root);
   if (real !== undefined) {
     const r = relative(realRoot, real);
     if (r.startsWith(`..${sep}`) || r === ".." || isAbsolute(r))
-      throw new SlipwayError("invalid_argument", `${what} ${JSON.stringify(rel)} leads outside ${root} through a symbolic link`);
+      throw new SlipwayError(
+        "invalid_argument",
+        `${what} ${JSON.stringify(rel)} leads outside ${root} through a symbolic link`,
+      );
   }
   return rel;
 }
 
 async function buildContext(options: BuildDockerfileOptions): Promise<Context> {
-  const sourceDir = normalize(options.sourceDir ?? "").replace(/^\.?\/?$/, "").replace(/\/+$/, "");
+  const sourceDir = normalize(options.sourceDir ?? "")
+    .replace(/^\.?\/?$/, "")
+    .replace(/\/+$/, "");
   const dir = resolve(options.sourceRoot, sourceDir);
   await inside(options.sourceRoot, dir, "source_dir");
   const requested = options.dockerfilePath ?? "Dockerfile";
   if (isAbsolute(requested))
-    throw new SlipwayError("invalid_argument", `dockerfile_path ${JSON.stringify(requested)} must be relative to the source directory`);
+    throw new SlipwayError(
+      "invalid_argument",
+      `dockerfile_path ${JSON.stringify(requested)} must be relative to the source directory`,
+    );
   const dockerfile = resolve(dir, requested);
   const dockerfileRel = await inside(dir, dockerfile, "dockerfile_path");
   const info = await stat(dockerfile).catch(() => undefined);
@@ -149,8 +159,20 @@ export async function buildDockerfile(options: BuildDockerfileOptions): Promise<
     `--registries-conf=${join(work, "registries.conf")}`,
     `--registries-conf-dir=${join(work, "registries.conf.d")}`,
   ];
-  const tool = (args: string[], extraEnv: Record<string, string> = {}, stop = signal): Promise<ToolResult> => {
-    const run: RunToolOptions = { command: buildah, args: [...global, ...args], env: toolEnv(tmp, extraEnv), signal: stop, mask };
+  const tool = (
+    args: string[],
+    extraEnv: Record<string, string> = {},
+    stop = signal,
+    capture = false,
+  ): Promise<ToolResult> => {
+    const run: RunToolOptions = {
+      command: buildah,
+      args: [...global, ...args],
+      env: toolEnv(tmp, extraEnv),
+      signal: stop,
+      mask,
+      captureStdout: capture,
+    };
     if (options.log !== undefined) run.log = options.log;
     return runTool(run);
   };
@@ -162,7 +184,8 @@ export async function buildDockerfile(options: BuildDockerfileOptions): Promise<
       stateRoot: runscState,
       ...(options.tools?.runsc === undefined ? {} : { runscPath: options.tools.runsc }),
     });
-    const { args, env } = budArgs(options, ctx, envs, runtime, tag);
+    const rootfs = join(work, "rootfs");
+    const { args, env } = budArgs(options, ctx, envs, runtime, tag, rootfs);
     const built = await tool(args, env);
     if (built.code !== 0) {
       const timedOut = signal.aborted && !(options.signal?.aborted ?? false);
@@ -171,9 +194,14 @@ export async function buildDockerfile(options: BuildDockerfileOptions): Promise<
         : built.aborted
           ? "the build was cancelled"
           : `buildah bud of ${ctx.dockerfileRel} exited with code ${String(built.code)}`;
-      throw new BuildError({ phase: "build", exitCode: built.code, timedOut, oomKilled: false }, detail, built.tail);
+      throw new BuildError(
+        { phase: "build", exitCode: built.code, timedOut, oomKilled: false },
+        detail,
+        built.tail,
+      );
     }
-    return done(await exportImage(options, { id, ctx, work, tmp, tag, signal, mask, tool }), false);
+    const inspect = (a: string[], capture: boolean) => tool(a, {}, signal, capture);
+    return done(await exportImage(options, { id, ctx, rootfs, tag, tool: inspect }), false);
   } finally {
     // The built image is in the artifact now; base images stay cached in the storage root.
     await tool(["rmi", "--force", tag], {}, AbortSignal.timeout(60_000)).catch(() => undefined);
@@ -188,11 +216,19 @@ function budArgs(
   envs: readonly BuildEnv[],
   runtime: string,
   tag: string,
+  rootfs: string,
 ): { args: string[]; env: Record<string, string> } {
-  const args = ["bud", "--isolation=oci", `--runtime=${runtime}`, "--runtime-flag=network=host", "--layers=false"];
+  const args = [
+    "bud",
+    "--isolation=oci",
+    `--runtime=${runtime}`,
+    "--runtime-flag=network=host",
+    "--layers=false",
+  ];
   const limits = options.limits ?? {};
   if (limits.memoryMiB !== undefined) args.push(`--memory=${limits.memoryMiB}m`);
-  if (limits.cpus !== undefined) args.push("--cpu-period=100000", `--cpu-quota=${Math.round(limits.cpus * 100_000)}`);
+  if (limits.cpus !== undefined)
+    args.push("--cpu-period=100000", `--cpu-quota=${Math.round(limits.cpus * 100_000)}`);
   // A SECRET value goes through buildah's environment (`--build-arg KEY`), never its command
   // line, where any local user could read it in `ps`.
   const env: Record<string, string> = {};
@@ -203,46 +239,50 @@ function budArgs(
       args.push(`--build-arg=${e.key}`);
     } else args.push(`--build-arg=${e.key}=${e.value}`);
   }
-  args.push(`--file=${ctx.dockerfile}`, `--tag=${tag}`, ctx.dir);
+  args.push(`--output=type=local,dest=${rootfs}`, `--file=${ctx.dockerfile}`, `--tag=${tag}`, ctx.dir);
   return { args, env };
 }
 
 interface ExportInput {
   id: string;
   ctx: Context;
-  work: string;
-  tmp: string;
+  rootfs: string;
   tag: string;
-  signal: AbortSignal;
-  mask: (line: string) => string;
-  tool: (args: string[]) => Promise<ToolResult>;
+  tool: (args: string[], capture: boolean) => Promise<ToolResult>;
 }
 
-async function exportImage(options: BuildDockerfileOptions, input: ExportInput): Promise<StoredImageArtifact> {
-  const layout = join(input.work, "layout");
+/**
+ * The root file system was written by `bud --output type=local` (straight from the build
+ * container: no layer compressed and unpacked again, ~25 s less for a 1 GB image); the run config
+ * and digest come from `buildah inspect` of the committed image.
+ */
+async function exportImage(
+  options: BuildDockerfileOptions,
+  input: ExportInput,
+): Promise<StoredImageArtifact> {
   const fail = (detail: string, tail: string[], cause?: unknown) =>
-    new BuildError({ phase: "export", exitCode: null, timedOut: false, oomKilled: false }, detail, tail, cause);
-  const pushed = await input.tool(["push", "--quiet", input.tag, `oci:${layout}:image`]);
-  if (pushed.code !== 0) throw fail(`buildah push to an OCI layout exited with code ${String(pushed.code)}`, pushed.tail);
-  const rootfs = join(input.work, "rootfs");
+    new BuildError(
+      { phase: "export", exitCode: null, timedOut: false, oomKilled: false },
+      detail,
+      tail,
+      cause,
+    );
+  const inspected = await input.tool(["inspect", "--type=image", input.tag], true);
+  if (inspected.code !== 0)
+    throw fail(
+      `buildah inspect of the built image exited with code ${String(inspected.code)}`,
+      inspected.tail,
+    );
   try {
-    await unpackLayout({
-      umoci: options.tools?.umoci ?? "umoci",
-      layout,
-      tag: "image",
-      rootfs,
-      tmpDir: input.tmp,
-      signal: input.signal,
-      mask: input.mask,
-      ...(options.log === undefined ? {} : { log: options.log }),
-    });
-    const { manifestDigest, config } = await readLayoutImage(layout, "image");
-    return await publishImageArtifact(options.artifactsRoot, rootfs, {
+    const image = asRecord(JSON.parse(inspected.stdout));
+    const digest = image.FromImageDigest;
+    if (typeof digest !== "string") throw new Error("buildah inspect gave no image digest");
+    return await publishImageArtifact(options.artifactsRoot, input.rootfs, {
       id: input.id,
       origin: "dockerfile",
       source: join(input.ctx.sourceDir, input.ctx.dockerfileRel),
-      imageDigest: manifestDigest,
-      ...config,
+      imageDigest: digest,
+      ...imageRunConfig(asRecord(image.OCIv1).config),
       createdAt: new Date().toISOString(),
     });
   } catch (err) {
@@ -251,7 +291,12 @@ async function exportImage(options: BuildDockerfileOptions, input: ExportInput):
 }
 
 /** Deletes runsc containers a killed build left in its state root (bounded), best effort. */
-async function cleanupRunsc(runsc: string, stateRoot: string, tmp: string, mask: (l: string) => string): Promise<void> {
+async function cleanupRunsc(
+  runsc: string,
+  stateRoot: string,
+  tmp: string,
+  mask: (l: string) => string,
+): Promise<void> {
   const list = await runTool({
     command: runsc,
     args: ["--root", stateRoot, "list", "--quiet"],

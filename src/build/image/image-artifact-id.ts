@@ -5,8 +5,8 @@
  * build args (SECRET values hashed) and the registry configuration `FROM` resolves through.
  */
 import { createHash } from "node:crypto";
-import type { BuildEnv } from "../lifecycle/index.js";
 import { canonical } from "../../spec/index.js";
+import type { BuildEnv } from "../lifecycle/index.js";
 
 const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 

@@ -42,7 +42,10 @@ export function imageReference(source: ImageSourceSpec, options: ImageReferenceO
   const bad = (field: string, why: string) => new SlipwayError("invalid_argument", `image.${field}: ${why}`);
   const repository = source.repository;
   if (!SEGMENT.test(repository))
-    throw bad("repository", `${JSON.stringify(repository)} is not a repository path (lowercase letters, digits, . _ - and /)`);
+    throw bad(
+      "repository",
+      `${JSON.stringify(repository)} is not a repository path (lowercase letters, digits, . _ - and /)`,
+    );
   const registry = source.registry === undefined || source.registry === "" ? undefined : source.registry;
   if (registry !== undefined && !SEGMENT.test(registry))
     throw bad("registry", `${JSON.stringify(registry)} is not a registry name`);
@@ -50,16 +53,24 @@ export function imageReference(source: ImageSourceSpec, options: ImageReferenceO
   switch (source.registry_type) {
     case "DOCR": {
       const r = registry ?? options.docrRegistry;
-      if (r === undefined) throw bad("registry", "a DOCR source needs a registry name, and no default DOCR registry is configured");
+      if (r === undefined)
+        throw bad(
+          "registry",
+          "a DOCR source needs a registry name, and no default DOCR registry is configured",
+        );
       name = `registry.digitalocean.com/${r}/${repository}`;
       break;
     }
     case "DOCKER_HUB":
       // Without a namespace, Docker Hub's official images live under `library`.
-      name = `docker.io/${registry ?? (repository.includes("/") ? "" : "library")}/${repository}`.replace("io//", "io/");
+      name = `docker.io/${registry ?? (repository.includes("/") ? "" : "library")}/${repository}`.replace(
+        "io//",
+        "io/",
+      );
       break;
     case "GHCR":
-      if (registry === undefined) throw bad("registry", "a GHCR source needs the owner (user or organization) as registry");
+      if (registry === undefined)
+        throw bad("registry", "a GHCR source needs the owner (user or organization) as registry");
       name = `ghcr.io/${registry}/${repository}`;
       break;
     case undefined:

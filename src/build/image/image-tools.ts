@@ -3,7 +3,7 @@
  * operator can pin versions and tests can count invocations.
  */
 import { SlipwayError } from "../../resources/index.js";
-import { type ToolResult, runTool } from "./run-tool.js";
+import { runTool, type ToolResult } from "./run-tool.js";
 
 /** Paths of the external tools; each defaults to its name, looked up in PATH. */
 export interface ImageTools {
@@ -17,7 +17,10 @@ export interface ImageTools {
 export const TOOL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The base environment of a tool run: PATH, and TMPDIR inside the build's work folder. */
-export function toolEnv(tmpDir: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function toolEnv(
+  tmpDir: string,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   return { PATH: TOOL_PATH, HOME: tmpDir, TMPDIR: tmpDir, ...extra };
 }
 

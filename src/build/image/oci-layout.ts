@@ -21,7 +21,8 @@ async function readBlob(layout: string, digest: string): Promise<unknown> {
   return JSON.parse(await readFile(join(layout, "blobs", algo, hex), "utf8"));
 }
 
-const asRecord = (v: unknown): Record<string, unknown> =>
+/** The value as a plain object, or `{}`. */
+export const asRecord = (v: unknown): Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const asStrings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
@@ -41,21 +42,29 @@ export async function readLayoutImage(
   const manifest = asRecord(await readBlob(layout, entry.digest));
   const configDigest = asRecord(manifest.config).digest;
   if (typeof configDigest !== "string") throw new Error(`${layout}: manifest ${entry.digest} has no config`);
-  const config = asRecord(asRecord(await readBlob(layout, configDigest)).config);
+  return {
+    manifestDigest: entry.digest,
+    config: imageRunConfig(asRecord(await readBlob(layout, configDigest)).config),
+  };
+}
+
+/**
+ * The run config of an OCI image configuration's `config` object (Docker's capitalised field
+ * names: Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts), with defaults for absent fields.
+ */
+export function imageRunConfig(raw: unknown): ImageArtifactConfig {
+  const config = asRecord(raw);
   const env: Record<string, string> = {};
   for (const kv of asStrings(config.Env)) {
     const eq = kv.indexOf("=");
     if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return {
-    manifestDigest: entry.digest,
-    config: {
-      entrypoint: asStrings(config.Entrypoint),
-      cmd: asStrings(config.Cmd),
-      env,
-      workingDir: typeof config.WorkingDir === "string" && config.WorkingDir !== "" ? config.WorkingDir : "/",
-      user: typeof config.User === "string" ? config.User : "",
-      exposedPorts: Object.keys(asRecord(config.ExposedPorts)).sort(),
-    },
+    entrypoint: asStrings(config.Entrypoint),
+    cmd: asStrings(config.Cmd),
+    env,
+    workingDir: typeof config.WorkingDir === "string" && config.WorkingDir !== "" ? config.WorkingDir : "/",
+    user: typeof config.User === "string" ? config.User : "",
+    exposedPorts: Object.keys(asRecord(config.ExposedPorts)).sort(),
   };
 }

@@ -6,14 +6,19 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { SlipwayError } from "../../resources/index.js";
-import { createMasker, publishImageArtifact, readImageArtifact, type StoredImageArtifact } from "../lifecycle/index.js";
+import {
+  createMasker,
+  publishImageArtifact,
+  readImageArtifact,
+  type StoredImageArtifact,
+} from "../lifecycle/index.js";
 import { pulledImageId } from "./image-artifact-id.js";
-import type { ImageResult } from "./image-result.js";
 import { type ImageReferenceOptions, type ImageSourceSpec, imageReference } from "./image-reference.js";
+import type { ImageResult } from "./image-result.js";
 import { type ImageTools, toolEnv, unpackLayout } from "./image-tools.js";
 import { readLayoutImage } from "./oci-layout.js";
 import { type RegistryMirrors, type ResolvedReference, resolveReference } from "./registry-mirrors.js";
-import { type ToolResult, runTool } from "./run-tool.js";
+import { runTool, type ToolResult } from "./run-tool.js";
 
 /** Options of {@link pullImage}. */
 export interface PullImageOptions extends ImageReferenceOptions {
@@ -91,7 +96,16 @@ export async function pullImage(options: PullImageOptions): Promise<ImageResult>
     ]);
     if (copied.code !== 0) throw pullError(ctx, copied, `${ref.name}@${digest}`, resolved);
     const rootfs = join(tmp, "rootfs");
-    await unpackLayout({ umoci: options.tools?.umoci ?? "umoci", layout, tag: LAYOUT_TAG, rootfs, tmpDir: tmp, signal, mask, ...logOpt(options) });
+    await unpackLayout({
+      umoci: options.tools?.umoci ?? "umoci",
+      layout,
+      tag: LAYOUT_TAG,
+      rootfs,
+      tmpDir: tmp,
+      signal,
+      mask,
+      ...logOpt(options),
+    });
     const { config } = await readLayoutImage(layout, LAYOUT_TAG);
     const artifact = await publishImageArtifact(options.artifactsRoot, rootfs, {
       id,
@@ -121,10 +135,21 @@ function skopeo(ctx: PullCtx, args: string[], captureStdout = false): Promise<To
   });
 }
 
-async function inspectDigest(ctx: PullCtx, resolved: ResolvedReference, text: string, tag: string): Promise<string> {
+async function inspectDigest(
+  ctx: PullCtx,
+  resolved: ResolvedReference,
+  text: string,
+  tag: string,
+): Promise<string> {
   const result = await skopeo(
     ctx,
-    ["inspect", "--no-tags", `--tls-verify=${String(resolved.tlsVerify)}`, ...ctx.auth, `docker://${resolved.fetch}:${tag}`],
+    [
+      "inspect",
+      "--no-tags",
+      `--tls-verify=${String(resolved.tlsVerify)}`,
+      ...ctx.auth,
+      `docker://${resolved.fetch}:${tag}`,
+    ],
     true,
   );
   if (result.code !== 0) throw pullError(ctx, result, text, resolved);
@@ -134,7 +159,12 @@ async function inspectDigest(ctx: PullCtx, resolved: ResolvedReference, text: st
   return digest;
 }
 
-function pullError(ctx: PullCtx, result: ToolResult, text: string, resolved: ResolvedReference): SlipwayError {
+function pullError(
+  ctx: PullCtx,
+  result: ToolResult,
+  text: string,
+  resolved: ResolvedReference,
+): SlipwayError {
   const via = resolved.fetch === resolved.original ? "" : ` (fetched from the mirror ${resolved.fetch})`;
   const output = result.tail.join("\n");
   if (result.aborted)
@@ -142,15 +172,26 @@ function pullError(ctx: PullCtx, result: ToolResult, text: string, resolved: Res
       "unavailable",
       `pulling image ${text}${via} was stopped: ${ctx.signal.reason instanceof Error && ctx.signal.reason.name === "TimeoutError" ? "the time limit was reached" : "aborted"}`,
     );
-  if (/manifest unknown|name unknown|not found|repository name not known|requested access to the resource is denied/i.test(output))
+  if (
+    /manifest unknown|name unknown|not found|repository name not known|requested access to the resource is denied/i.test(
+      output,
+    )
+  )
     return new SlipwayError(
       "not_found",
       `image ${text}${via} was not found: check image.repository, image.tag and image.digest, and that the registry holds it\n${output}`,
     );
-  return new SlipwayError("unavailable", `pulling image ${text}${via} failed (skopeo exit code ${String(result.code)})\n${output}`);
+  return new SlipwayError(
+    "unavailable",
+    `pulling image ${text}${via} failed (skopeo exit code ${String(result.code)})\n${output}`,
+  );
 }
 
-async function writeAuthFile(tmp: string, resolved: ResolvedReference, credentials: string): Promise<string[]> {
+async function writeAuthFile(
+  tmp: string,
+  resolved: ResolvedReference,
+  credentials: string,
+): Promise<string[]> {
   const host = resolved.fetch.split("/")[0] ?? resolved.fetch;
   const path = join(tmp, "auth.json");
   const auth = Buffer.from(credentials).toString("base64");

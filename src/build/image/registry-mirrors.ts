@@ -5,8 +5,9 @@
  * a mirror. The same map drives `skopeo` (references are rewritten here) and buildah's `FROM`
  * (through a registries.conf written at build time).
  */
-import { canonical } from "../../spec/index.js";
+
 import { SlipwayError } from "../../resources/index.js";
+import { canonical } from "../../spec/index.js";
 
 /**
  * Mirror URLs by reference prefix: a registry host (`docker.io`, `ghcr.io`) or a repository
@@ -40,7 +41,11 @@ function parseMirror(prefix: string, url: string): ParsedMirror {
         `http://HOST[:PORT][/PATH] or https://…, got ${JSON.stringify(url)}`,
     );
   const path = (match[3] ?? "").replace(/\/+$/, "");
-  return { prefix: prefix.replace(/\/+$/, ""), location: `${match[2]}${path}`, insecure: match[1] === "http" };
+  return {
+    prefix: prefix.replace(/\/+$/, ""),
+    location: `${match[2]}${path}`,
+    insecure: match[1] === "http",
+  };
 }
 
 function parsedMirrors(mirrors: RegistryMirrors): ParsedMirror[] {
@@ -78,7 +83,12 @@ export function renderRegistriesConf(mirrors: RegistryMirrors = {}): string {
     'short-name-mode = "permissive"',
   ];
   for (const m of parsedMirrors(mirrors)) {
-    lines.push("", "[[registry]]", `prefix = ${tomlString(m.prefix)}`, `location = ${tomlString(m.location)}`);
+    lines.push(
+      "",
+      "[[registry]]",
+      `prefix = ${tomlString(m.prefix)}`,
+      `location = ${tomlString(m.location)}`,
+    );
     if (m.insecure) lines.push("insecure = true");
   }
   return `${lines.join("\n")}\n`;
@@ -86,5 +96,9 @@ export function renderRegistriesConf(mirrors: RegistryMirrors = {}): string {
 
 /** A canonical text of `mirrors` for artifact ids: key order does not count. Pure. */
 export function mirrorsFingerprint(mirrors: RegistryMirrors = {}): string {
-  return canonical(Object.fromEntries(parsedMirrors(mirrors).map((m) => [m.prefix, `${m.insecure ? "http" : "https"}://${m.location}`])));
+  return canonical(
+    Object.fromEntries(
+      parsedMirrors(mirrors).map((m) => [m.prefix, `${m.insecure ? "http" : "https"}://${m.location}`]),
+    ),
+  );
 }

@@ -142,7 +142,11 @@ export async function publishArtifact(
   tree: string,
   metadata: Omit<ArtifactMetadata, "sizeBytes" | "format">,
 ): Promise<StoredArtifact> {
-  const full = await publish(root, metadata.id, tree, "app", (sizeBytes) => ({ format: "app", ...metadata, sizeBytes }));
+  const full = await publish(root, metadata.id, tree, "app", (sizeBytes) => ({
+    format: "app",
+    ...metadata,
+    sizeBytes,
+  }));
   if ("appDir" in full) return full;
   throw new Error(`${full.dir}: artifact ${metadata.id} is an image artifact, not an app tree`);
 }
