@@ -1,0 +1,60 @@
+/**
+ * Benchmark: Dockerfile builds of examples/dockerfile-app against a loopback registry holding the
+ * stack image: cold (empty buildah storage: the base is pulled), warm (base cached, source
+ * changed), and unchanged (artifact reused); the image artifact's size; a pull of the stack image
+ * by tag into an artifact. Writes bench/results/build-image.json. Needs root, buildah, runsc,
+ * skopeo, umoci and docker-registry (scripts/install.sh).
+ */
+import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { buildDockerfile, pullImage } from "../src/build/index.js";
+import { startStackRegistry } from "../test/helpers/oci-registry.js";
+import { repoRoot } from "../test/helpers/repo-root.js";
+import { sharedTestStack } from "../test/helpers/test-stack.js";
+
+const work = await mkdtemp(`/var/tmp/slipway-bench-image-${process.pid}-`);
+const stack = await sharedTestStack();
+const registry = await startStackRegistry(stack, work);
+try {
+  const source = join(work, "src");
+  await cp(join(repoRoot(), "examples", "dockerfile-app"), source, { recursive: true });
+  const build = () =>
+    buildDockerfile({
+      sourceRoot: source,
+      artifactsRoot: join(work, "artifacts"),
+      workRoot: join(work, "scratch"),
+      storageRoot: join(work, "storage"),
+      mirrors: { "docker.io": registry.url },
+    });
+  const cold = await build();
+  await appendFile(join(source, "server.js"), "// changed\n");
+  const warm = await build();
+  const unchanged = await build();
+  const pulled = await pullImage({
+    source: { registry_type: "DOCKER_HUB", registry: "slipway", repository: "stack", tag: stack.info.name },
+    artifactsRoot: join(work, "artifacts"),
+    workRoot: join(work, "scratch"),
+    mirrors: { "docker.io": registry.url },
+  });
+  const result = {
+    date: new Date().toISOString(),
+    stack: stack.info.name,
+    registrySeed: registry.seed,
+    coldBuildMs: cold.durationMs,
+    warmBuildMs: warm.durationMs,
+    unchangedBuildMs: unchanged.durationMs,
+    unchangedReused: unchanged.reused,
+    artifactBytes: warm.metadata.sizeBytes,
+    pullStackImageMs: pulled.durationMs,
+    pulledArtifactBytes: pulled.metadata.sizeBytes,
+  };
+  await mkdir(join(repoRoot(), "bench", "results"), { recursive: true });
+  await writeFile(
+    join(repoRoot(), "bench", "results", "build-image.json"),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await registry.stop();
+  await rm(work, { recursive: true, force: true });
+}
