@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
@@ -50,6 +50,28 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
     buildahPath = join(work, "buildah-counting");
     await writeFile(buildahPath, `#!/bin/sh\necho "$*" >> '${countFile}'\nexec buildah "$@"\n`);
     await chmod(buildahPath, 0o755);
+    // Two small busybox images: pull sources, and a quick base for the RUN-step tests (a stack
+    // base costs a 1 GB copy per build with vfs). Their /etc/shadow is nobody's real one.
+    const started = performance.now();
+    const trees = join(work, "trees");
+    for (const n of ["one", "two"]) {
+      await mkdir(join(trees, n, "bin"), { recursive: true });
+      await mkdir(join(trees, n, "etc"), { recursive: true });
+      await exec("cp", ["/bin/busybox", join(trees, n, "bin/busybox")]);
+      for (const applet of ["sh", "echo", "cp", "cat", "sleep"])
+        await symlink("busybox", join(trees, n, "bin", applet));
+      await writeFile(join(trees, n, "etc/shadow"), `root:tiny-image-${n}:20000:0:99999:7:::\n`);
+      await writeFile(join(trees, n, "marker"), `${n}\n`);
+    }
+    await pushTreeImage(
+      registry,
+      work,
+      join(trees, "one"),
+      ["team/tiny:v1"],
+      ["--cmd=/bin/busybox httpd -f"],
+    );
+    await pushTreeImage(registry, work, join(trees, "two"), ["team/tiny:v2"]);
+    say(`two small images pushed: ${secs(performance.now() - started)}`);
   });
 
   after(async () => {
@@ -153,7 +175,7 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
     const dir = await context(
       "args",
       [
-        "FROM slipway/stack:bookworm",
+        "FROM team/tiny:v1",
         "ARG GREETING",
         "ARG TOKEN",
         'RUN echo "greeting=$GREETING" > /greeting.txt && cp /etc/shadow /shadow-seen && echo "token=$TOKEN"',
@@ -166,7 +188,7 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
       { key: "TOKEN", value: secret, secret: true, runTime: true },
     ];
     const result = await build(dir, { envs });
-    say(`warm Dockerfile build (base cached): ${secs(result.durationMs)}`);
+    say(`build on a small base: ${secs(result.durationMs)}`);
     const root = result.rootfsDir;
     assert.equal(await readFile(join(root, "greeting.txt"), "utf8"), "greeting=hello-from-build-time\n");
     assert.ok(
@@ -175,14 +197,14 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
     );
     assert.ok(!logs.some((l) => l.includes(secret)), "no log line holds the secret");
     const seen = await readFile(join(root, "shadow-seen"), "utf8");
-    assert.equal(seen, await readFile(join(stack.rootfs, "etc/shadow"), "utf8"));
+    assert.equal(seen, "root:tiny-image-one:20000:0:99999:7:::\n");
     assert.notEqual(seen, await readFile("/etc/shadow", "utf8"));
   });
 
   test("a failing RUN step fails the build with its exit and the log tail", async () => {
     const dir = await context(
       "fails",
-      `FROM slipway/stack:bookworm\nRUN echo about-to-fail-${process.pid} && exit 3\n`,
+      `FROM team/tiny:v1\nRUN echo about-to-fail-${process.pid} && exit 3\n`,
     );
     const err = await build(dir).then(
       () => assert.fail("the build succeeded"),
@@ -192,6 +214,42 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
     assert.equal(err.phase, "build");
     assert.match(err.message, /buildah bud of Dockerfile exited with code/);
     assert.match(err.message, new RegExp(`about-to-fail-${process.pid}`));
+  });
+
+  test("a cancelled build is killed, its RUN sandbox with it, and says so", async () => {
+    const dir = await context("slow", `FROM team/tiny:v1\nRUN echo sleeping-${process.pid} && sleep 600\n`);
+    logs.length = 0;
+    const cancel = new AbortController();
+    const marker = `sleeping-${process.pid}`;
+    const err = await buildDockerfile({
+      sourceRoot: dir,
+      artifactsRoot: join(work, "artifacts"),
+      workRoot: join(work, "scratch-slow"),
+      storageRoot: join(work, "storage"),
+      mirrors: { "docker.io": registry.url },
+      signal: cancel.signal,
+      log: (line) => {
+        logs.push(line);
+        // Cancel once the RUN step runs in its sandbox: the step itself never ends.
+        if (line === marker) cancel.abort();
+      },
+    }).then(
+      () => assert.fail("the build succeeded"),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof BuildError, String(err));
+    assert.equal(err.timedOut, false);
+    assert.match(err.message, /the build was cancelled/);
+    assert.ok(logs.includes(marker), "the RUN step had started");
+    const { stdout } = await exec("ps", ["-eo", "args"]);
+    assert.equal(
+      stdout
+        .split("\n")
+        .filter((l) => l.includes(join(work, "scratch-slow")))
+        .join("\n"),
+      "",
+      "no process of the build is left",
+    );
   });
 
   test("a dockerfile_path outside the context is rejected before anything runs", async () => {
@@ -207,20 +265,6 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
   });
 
   test("pullImage pulls by tag and by digest, reuses a digest it has, and names an unknown reference", async () => {
-    const trees = join(work, "trees");
-    for (const n of ["one", "two"]) {
-      await mkdir(join(trees, n, "bin"), { recursive: true });
-      await exec("cp", ["/bin/busybox", join(trees, n, "bin/busybox")]);
-      await writeFile(join(trees, n, "marker"), `${n}\n`);
-    }
-    await pushTreeImage(
-      registry,
-      work,
-      join(trees, "one"),
-      ["team/tiny:v1"],
-      ["--cmd=/bin/busybox httpd -f"],
-    );
-    await pushTreeImage(registry, work, join(trees, "two"), ["team/tiny:v2"]);
     const digestTwo = await registryDigest(registry, "team/tiny:v2");
     const pull = (source: { tag?: string; digest?: string; repository?: string }) =>
       pullImage({
