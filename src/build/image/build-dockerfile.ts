@@ -3,9 +3,8 @@
  * wrapper, host network), storage under Slipway's own root (vfs driver), `FROM` resolved through
  * the registry mirrors; the final root file system is exported straight into an image artifact. The artifact id covers every input, so an unchanged build never runs buildah.
  */
-import { mkdir, mkdtemp, realpath, rm, stat, writeFile } from "node:fs/promises";
-import { isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
-import { SlipwayError } from "../../resources/index.js";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import {
   type BuildEnv,
   BuildError,
@@ -15,6 +14,7 @@ import {
   type StoredImageArtifact,
   sourceDigest,
 } from "../lifecycle/index.js";
+import { type BuildContext, buildContext } from "./build-context.js";
 import { dockerfileImageId } from "./image-artifact-id.js";
 import type { ImageResult } from "./image-result.js";
 import { type ImageTools, toolEnv } from "./image-tools.js";
@@ -62,56 +62,6 @@ export interface BuildDockerfileOptions {
   signal?: AbortSignal;
   /** Receives buildah's, skopeo's and umoci's output lines, SECRET values masked. */
   log?: (line: string) => void;
-}
-
-interface Context {
-  dir: string;
-  sourceDir: string;
-  dockerfile: string;
-  dockerfileRel: string;
-}
-
-async function inside(root: string, path: string, what: string): Promise<string> {
-  const rel = relative(root, path);
-  if (rel.startsWith(`..${sep}`) || rel === ".." || isAbsolute(rel))
-    throw new SlipwayError(
-      "invalid_argument",
-      `${what} ${JSON.stringify(relative(root, path))} escapes ${root}: it must stay inside`,
-    );
-  const real = await realpath(path).catch(() => undefined);
-  const realRoot = await realpath(root);
-  if (real !== undefined) {
-    const r = relative(realRoot, real);
-    if (r.startsWith(`..${sep}`) || r === ".." || isAbsolute(r))
-      throw new SlipwayError(
-        "invalid_argument",
-        `${what} ${JSON.stringify(rel)} leads outside ${root} through a symbolic link`,
-      );
-  }
-  return rel;
-}
-
-async function buildContext(options: BuildDockerfileOptions): Promise<Context> {
-  const sourceDir = normalize(options.sourceDir ?? "")
-    .replace(/^\.?\/?$/, "")
-    .replace(/\/+$/, "");
-  const dir = resolve(options.sourceRoot, sourceDir);
-  await inside(options.sourceRoot, dir, "source_dir");
-  const requested = options.dockerfilePath ?? "Dockerfile";
-  if (isAbsolute(requested))
-    throw new SlipwayError(
-      "invalid_argument",
-      `dockerfile_path ${JSON.stringify(requested)} must be relative to the source directory`,
-    );
-  const dockerfile = resolve(dir, requested);
-  const dockerfileRel = await inside(dir, dockerfile, "dockerfile_path");
-  const info = await stat(dockerfile).catch(() => undefined);
-  if (info === undefined || !info.isFile())
-    throw new SlipwayError(
-      "failed_precondition",
-      `dockerfile_path: no file ${dockerfileRel} in ${sourceDir === "" ? "the source root" : `source_dir ${sourceDir}`}`,
-    );
-  return { dir, sourceDir, dockerfile, dockerfileRel };
 }
 
 /**
@@ -212,7 +162,7 @@ export async function buildDockerfile(options: BuildDockerfileOptions): Promise<
 
 function budArgs(
   options: BuildDockerfileOptions,
-  ctx: Context,
+  ctx: BuildContext,
   envs: readonly BuildEnv[],
   runtime: string,
   tag: string,
@@ -245,7 +195,7 @@ function budArgs(
 
 interface ExportInput {
   id: string;
-  ctx: Context;
+  ctx: BuildContext;
   rootfs: string;
   tag: string;
   tool: (args: string[], capture: boolean) => Promise<ToolResult>;

@@ -3,6 +3,7 @@
  * with buildah (RUN steps in gVisor) and registry pulls with skopeo, both ending in an image
  * artifact (`<id>/rootfs/` + run config) in the artifact store.
  */
+export { type BuildContext, buildContext } from "./build-context.js";
 export { type BuildDockerfileOptions, buildDockerfile, type DockerfileLimits } from "./build-dockerfile.js";
 export { type DockerfileIdInputs, dockerfileImageId, pulledImageId } from "./image-artifact-id.js";
 export {
