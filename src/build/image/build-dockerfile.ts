@@ -48,10 +48,17 @@ export interface BuildDockerfileOptions {
   /** Scratch space; a folder per build is made below it and removed. Same file system as `artifactsRoot` avoids a copy. */
   workRoot: string;
   /**
-   * buildah's storage root (`--root`; vfs driver). Base images stay cached here between builds;
+   * buildah's storage root (`--root`). Base images stay cached here between builds;
    * the built image is removed after export. `--runroot` is `<storageRoot>/run`.
    */
   storageRoot: string;
+  /**
+   * buildah's storage driver; default `vfs` (plain copies: works anywhere, a storage folder can be
+   * removed with `rm -rf`). `overlay` avoids copying the base per build (a warm 1 GB-base build
+   * measured 6 s against 35 s) but needs kernel overlayfs and leaves mounts to clean up after a
+   * killed build.
+   */
+  storageDriver?: "vfs" | "overlay";
   /** Registry mirrors `FROM` resolves through; default none. Part of the artifact id. */
   mirrors?: RegistryMirrors;
   /** Default: tools from PATH. */
@@ -105,7 +112,7 @@ export async function buildDockerfile(options: BuildDockerfileOptions): Promise<
   const global = [
     `--root=${options.storageRoot}`,
     `--runroot=${join(options.storageRoot, "run")}`,
-    "--storage-driver=vfs",
+    `--storage-driver=${options.storageDriver ?? "vfs"}`,
     `--registries-conf=${join(work, "registries.conf")}`,
     `--registries-conf-dir=${join(work, "registries.conf.d")}`,
   ];
