@@ -13,7 +13,11 @@ log() { printf '==> %s\n' "$*" >&2; }
 # process with their own config, loopback ports and socket, so that service may run or not.
 # nftables: the app networks' isolation rules (Slipway's own table, ADR 0012).
 # wrk: the HTTP load generator of bench/router.ts (router vs one-line HAProxy vs the app directly).
-apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd haproxy nftables wrk)
+# buildah, skopeo, umoci: Dockerfile builds (RUN steps in runsc) and image pulls into image
+# artifacts; docker-registry: the loopback OCI registry the image tests start (its own process on a
+# random port; the system service Debian may enable on :5000 is never used).
+apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd haproxy
+  nftables wrk buildah skopeo umoci docker-registry)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,11 +9,19 @@ export {
   type BuildFieldValues,
 } from "./artifact-id.js";
 export {
+  type AnyArtifactMetadata,
+  type AnyStoredArtifact,
   APP_MOUNT,
   type ArtifactMetadata,
+  type ImageArtifactConfig,
+  type ImageArtifactMetadata,
   publishArtifact,
+  publishImageArtifact,
+  readAnyArtifact,
   readArtifact,
+  readImageArtifact,
   type StoredArtifact,
+  type StoredImageArtifact,
   treeSize,
 } from "./artifact-store.js";
 export { type BuildEnv, buildEnvs } from "./build-envs.js";
