@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +31,8 @@ function listFiles(base: string, rel = ""): string[] {
     return e.isDirectory() ? listFiles(base, path) : [path];
   });
 }
+/** The router's own answer for a host no app is routed at. */
+const NOT_ROUTED = "No app is routed here.\n";
 const TERMINAL = ["ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"];
 
 function git(cwd: string, ...args: string[]): string {
@@ -97,6 +100,42 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     return id as string;
   }
 
+  /**
+   * GET `path` through the router with `Host: <app>.localhost` (no DNS needed); waits for the
+   * route, since the router applies changes a moment after the deployment goes ACTIVE.
+   */
+  async function viaRouter(app: string, path: string): Promise<{ status: number; body: string }> {
+    let last = { status: 0, body: "" };
+    await waitFor(
+      async () => {
+        last = await new Promise((resolve) => {
+          const req = httpRequest(
+            {
+              host: "127.0.0.1",
+              port: server.httpPort,
+              path,
+              headers: { host: `${app}.localhost:${server.httpPort}` },
+            },
+            (res) => {
+              let body = "";
+              res.setEncoding("utf8");
+              res.on("data", (c: string) => {
+                body += c;
+              });
+              res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            },
+          );
+          req.on("error", () => resolve({ status: 0, body: "" }));
+          req.end();
+        });
+        return last.status !== 0 && last.status !== 503 && last.body !== NOT_ROUTED;
+      },
+      15_000,
+      `${app} to be routed`,
+    );
+    return last;
+  }
+
   /** GET / of a ready instance of the component, at its address in the app network. */
   async function answer(app: string, component: string): Promise<string> {
     const { instances } = await client.listInstances({ params: { app } });
@@ -151,9 +190,9 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     assert.equal(init.code, 0, init.stderr);
   });
 
-  after(() => {
+  after(async () => {
     for (const child of children) child.kill("SIGKILL");
-    if (server?.child.exitCode === null) server.child.kill("SIGTERM");
+    if (server !== undefined) await server.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -173,6 +212,12 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     assert.match(web?.artifact_id ?? "", /^[0-9a-f]{64}$/);
     firstArtifact = web?.artifact_id ?? "";
     assert.equal(await answer("hello", "web"), "Hello from Slipway (production)\n");
+    // And through the router (HAProxy), by host name, as a user reaches it.
+    const routed = await viaRouter("hello", "/");
+    assert.equal(routed.status, 200);
+    assert.equal(routed.body, "Hello from Slipway (production)\n");
+    const { app } = await client.getApp({ params: { app: "hello" } });
+    assert.equal(app.live_url, `http://hello.localhost:${server.httpPort}`);
     const log = await buildLog("hello", id);
     assert.ok(log.includes("==> build attempt 1 of web started"), log.join("\n"));
     assert.ok(log.some((l) => l.includes(`fetched ${commit}`)));
@@ -315,6 +360,21 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
         ...(d.jobs ?? []),
       ];
       process.stdout.write(`# ${example}: ${d.phase}, ${built.length} component(s)\n`);
+      if (d.phase === "ACTIVE" && (d.services?.length ?? 0) > 0) {
+        const text = await answer(`ex-${example}`, d.services?.[0]?.name ?? "");
+        process.stdout.write(`# ${example} answers ${JSON.stringify(text.slice(0, 60))}\n`);
+        if (text === "") failed.push(`${example}: empty answer`);
+      }
+      const routed = await viaRouter(`ex-${example}`, "/").catch((e: unknown) => ({
+        status: 0,
+        body: String(e),
+      }));
+      process.stdout.write(
+        `# ${example} through the router: ${routed.status} ${JSON.stringify(routed.body.slice(0, 40))}\n`,
+      );
+      // The app's own answer (python-flask has no "/" and answers 404 itself), not the router's.
+      if (routed.status === 0 || routed.status >= 500 || routed.body === NOT_ROUTED)
+        failed.push(`${example}: router answered ${routed.status} ${routed.body}`);
       if (d.phase !== "ACTIVE" || built.length === 0 || built.some((c) => c.artifact_id === undefined))
         failed.push(`${example}: ${d.phase}\n${(await buildLog(`ex-${example}`, id)).slice(-20).join("\n")}`);
     }

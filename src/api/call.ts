@@ -18,7 +18,10 @@ export interface ApiDeps {
   now: () => Date;
   /** Ids of new deployments, tokens and audit entries: lowercase letters, digits and '-'. */
   randomId: () => string;
-  /** Apps are served at `<app>.<baseDomain>`. */
+  /**
+   * Apps are served at `http://<app>.<baseDomain>`; it carries the router's port when that is not
+   * 80 (e.g. `localhost:8080`).
+   */
   baseDomain: string;
   /** Where build and instance logs are read from; without it the logs route answers `unavailable`. */
   logs?: LogStore;

@@ -101,7 +101,10 @@ export async function appJson(store: Store, app: App, baseDomain: string): Promi
   return {
     id: app.metadata.uid,
     spec: redactSpecSecrets(app.spec.appSpec),
-    live_url: status.liveUrl ?? "",
+    // Live once a deployment is ACTIVE: the router serves the active deployment.
+    live_url:
+      status.liveUrl ??
+      (status.activeDeployment === undefined ? "" : `http://${app.metadata.name}.${baseDomain}`),
     default_ingress: status.defaultIngress ?? `http://${app.metadata.name}.${baseDomain}`,
     ...(active === undefined ? {} : { active_deployment: active }),
     ...(inProgress === undefined ? {} : { in_progress_deployment: inProgress }),

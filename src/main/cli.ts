@@ -29,3 +29,6 @@ const code =
         fetch: globalThis.fetch,
       });
 process.exitCode = code;
+// The server has stopped everything it started; nothing it leaves (a stuck child's pipe) may keep
+// the process alive.
+if (argv[0] === "server") process.exit(code);

@@ -85,13 +85,23 @@ async function peers(store: Store, instance: Instance): Promise<{ name: string; 
   return out;
 }
 
+/** The local driver, plus `stopAll` for the server's shutdown. */
+export interface LocalInstanceDriver extends InstanceDriver {
+  /** Stops every instance this driver runs (SIGTERM, SIGKILL after `graceMs`). */
+  stopAll(graceMs: number): Promise<void>;
+}
+
 /** The local driver. */
-export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): InstanceDriver {
+export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): LocalInstanceDriver {
+  const running = new Set<RunningInstance>();
   const stateRoot = join(options.workRoot, "state");
   const bundleRoot = join(options.workRoot, "bundles");
   const hostsRoot = join(options.workRoot, "hosts");
   const failAfter = options.failAfterRestarts ?? 3;
   return {
+    async stopAll(graceMs) {
+      await Promise.all([...running].map((r) => r.stop(graceMs).catch(() => undefined)));
+    },
     async run({ instance, deployment, onChange }): Promise<RunningInstance> {
       const namespace = instance.metadata.namespace ?? "";
       const name = instance.metadata.name;
@@ -258,9 +268,10 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           }
         },
       });
-      return {
+      const handle: RunningInstance = {
         state: () => state,
         stop: async (graceMs) => {
+          running.delete(handle);
           for (const check of checks) await check.stop();
           await supervisor.stop({ graceMs });
           await options.network.detach(net.netns);
@@ -268,6 +279,8 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           set({ phase: "Stopped", ready: false });
         },
       };
+      running.add(handle);
+      return handle;
     },
   };
 }

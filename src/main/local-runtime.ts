@@ -34,8 +34,11 @@ export interface LocalRuntimeOptions {
 /** The runtime of one server. */
 export interface LocalRuntime {
   driver: InstanceDriver;
-  /** Kills every sandbox and removes every app network of this server (at shutdown). */
-  removeAll(): Promise<void>;
+  /**
+   * Stops every instance (SIGTERM, SIGKILL after `graceMs`), then kills what is left in runsc's
+   * state and removes every app network of this server (at shutdown).
+   */
+  stopAll(graceMs: number): Promise<void>;
 }
 
 /** Removes what a previous server left, and returns the driver. */
@@ -72,5 +75,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     baseDomain: options.baseDomain,
     tls: false,
   });
-  return { driver, removeAll };
+  return {
+    driver,
+    stopAll: async (graceMs) => {
+      await driver.stopAll(graceMs);
+      await removeAll();
+    },
+  };
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bootstrapAdmin, createApi, startApiServer } from "../api/index.js";
@@ -19,6 +20,7 @@ import { startArtifactGc } from "./artifact-gc.js";
 import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
 import { startLocalRuntime } from "./local-runtime.js";
+import { startRouterRuntime } from "./router-runtime.js";
 import { createServerBuilder } from "./server-builder.js";
 import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
 
@@ -27,6 +29,21 @@ import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
  * (npm and pip installs of real apps fit) and 15 minutes of wall time.
  */
 const BUILD_LIMITS = { memoryMiB: 2048, cpus: 1, timeoutMs: 15 * 60_000 };
+
+/** Where apps are served by default: `http://<app>.localhost:8080`. */
+export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
+
+/** A free TCP port on `host` (for `--http-listen HOST:0`). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+    });
+  });
+}
 
 /** The address `slipway server` listens on by default. */
 export const DEFAULT_LISTEN = "127.0.0.1:8420";
@@ -54,6 +71,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "allow-file-git-urls": { type: "boolean" },
       "secret-key-file": { type: "string" },
       "network-prefix": { type: "string" },
+      "http-listen": { type: "string" },
       verbose: { type: "boolean", short: "v" },
     },
   });
@@ -117,6 +135,18 @@ export async function runServer(argv: string[]): Promise<number> {
     buildLogRef: (key) => logs.ref(buildStream(key)),
   });
   await manager.start();
+  const http = parseListen(values["http-listen"] ?? DEFAULT_HTTP_LISTEN);
+  if (http.port === 0) http.port = await freePort(http.host);
+  const router = await startRouterRuntime({
+    store,
+    dataDir,
+    artifactsRoot: join(buildRoot, "artifacts"),
+    bindAddress: http.host,
+    httpPort: http.port,
+    baseDomain,
+    onError: (err) =>
+      process.stderr.write(`slipway: router: ${err instanceof Error ? err.message : String(err)}\n`),
+  });
   const app = createApi({
     store,
     secrets,
@@ -127,7 +157,7 @@ export async function runServer(argv: string[]): Promise<number> {
     validator: createSpecValidator(),
     now: () => new Date(),
     randomId: () => randomBytes(8).toString("hex"),
-    baseDomain,
+    baseDomain: http.port === 80 ? baseDomain : `${baseDomain}:${http.port}`,
   });
   const api = await startApiServer({ app, host, port });
   const stopCompaction = startIdleCompaction();
@@ -142,7 +172,9 @@ export async function runServer(argv: string[]): Promise<number> {
     },
     onError: (e) => process.stderr.write(`slipway: artifact collection failed: ${String(e)}\n`),
   });
-  process.stdout.write(`slipway: API listening on ${api.url}\nslipway: admin token in ${tokenPath}\n`);
+  process.stdout.write(
+    `slipway: API listening on ${api.url}\nslipway: apps served at http://<app>.${baseDomain}:${http.port}\nslipway: admin token in ${tokenPath}\n`,
+  );
   return new Promise<number>((resolve) => {
     stopOnSignals(
       {
@@ -151,8 +183,9 @@ export async function runServer(argv: string[]): Promise<number> {
           stopArtifactGc();
           await api.close();
           await manager.stop();
+          await router.stop();
           // Instances are not adopted by the next server yet (ADR 0018): stop them with it.
-          await localRuntime.removeAll();
+          await localRuntime.stopAll(5000);
           await store.close();
           logs.close();
         },

@@ -36,8 +36,15 @@ export function slipway(args: string[], env: Record<string, string>, input?: str
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** The router's port on 127.0.0.1: apps answer at `http://<app>.localhost:<port>`. */
+  httpPort: number;
   /** Everything it wrote to stderr so far. */
   stderr(): string;
+  /**
+   * SIGTERM, then waits for the exit (the server stops its instances first); SIGKILL after
+   * `timeoutMs` (default 60 s). Resolves with the exit code.
+   */
+  stop(timeoutMs?: number): Promise<number | null>;
 }
 
 let servers = 0;
@@ -73,8 +80,28 @@ export function startServer(dataDir: string, extra: string[] = []): Promise<Serv
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /API listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) resolve({ child, url: m[1], stderr: () => err });
+      const served = /apps served at http:\/\/\S+:(\d+)/.exec(out);
+      if (m?.[1] !== undefined && served?.[1] !== undefined)
+        resolve({
+          child,
+          url: m[1],
+          httpPort: Number(served[1]),
+          stderr: () => err,
+          stop: (ms) => stopChild(child, ms),
+        });
     });
     child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${err}`)));
+  });
+}
+
+function stopChild(child: ChildProcess, timeoutMs = 60_000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+    child.kill("SIGTERM");
   });
 }
