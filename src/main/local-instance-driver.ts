@@ -9,7 +9,7 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readArtifact } from "../build/index.js";
+import { type AnyStoredArtifact, readAnyArtifact } from "../build/index.js";
 import type { InstanceDriver, InstanceObservation, RunningInstance } from "../controllers/index.js";
 import type { LogStore } from "../observe/index.js";
 import { type Deployment, type Instance, LABELS } from "../resources/index.js";
@@ -62,6 +62,39 @@ function componentOf(deployment: Deployment, instance: Instance, spec = deployme
   return found;
 }
 
+/**
+ * What startInstance needs of either artifact format: a stack artifact runs on the stack with its
+ * app tree; an image artifact is its own root file system with its entrypoint and cmd.
+ */
+function instanceArtifact(stored: AnyStoredArtifact, component: Component) {
+  const m = stored.metadata;
+  if (m.format !== "image") {
+    const app = stored as Extract<AnyStoredArtifact, { appDir: string }>;
+    return {
+      artifact: { appDir: app.appDir, metadata: app.metadata },
+      image: undefined,
+      stackVersion: app.metadata.stackVersion,
+    };
+  }
+  const rootfs = (stored as Extract<AnyStoredArtifact, { rootfsDir: string }>).rootfsDir;
+  const exposed = Number.parseInt(m.exposedPorts[0] ?? "", 10);
+  const workingDir = m.workingDir === "" ? "/" : m.workingDir;
+  return {
+    artifact: {
+      appDir: rootfs,
+      metadata: {
+        id: m.id,
+        ...(Number.isInteger(exposed) ? { httpPort: exposed } : {}),
+        workdir: workingDir,
+        env: m.env,
+        ...(component.run_command === undefined ? {} : { runCommand: component.run_command }),
+      },
+    },
+    image: { rootfs, args: [...m.entrypoint, ...m.cmd], workingDir, env: m.env },
+    stackVersion: undefined,
+  };
+}
+
 /** The addresses of the app's other running instances, by component name (the hosts file). */
 async function peers(store: Store, instance: Instance): Promise<{ name: string; ip: string }[]> {
   const namespace = instance.metadata.namespace;
@@ -105,8 +138,8 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
     async run({ instance, deployment, onChange }): Promise<RunningInstance> {
       const namespace = instance.metadata.namespace ?? "";
       const name = instance.metadata.name;
-      const artifact = await readArtifact(options.artifactsRoot, instance.spec.artifactId);
-      if (artifact === undefined)
+      const stored = await readAnyArtifact(options.artifactsRoot, instance.spec.artifactId);
+      if (stored === undefined)
         throw new Error(`artifact ${instance.spec.artifactId} is not on this machine`);
       const spec =
         options.secrets === undefined
@@ -117,6 +150,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
               secretContext({ namespace, name: deployment.spec.app }),
             );
       const component = componentOf(deployment, instance, spec);
+      const { artifact, image, stackVersion } = instanceArtifact(stored, component);
       const port = component.http_port ?? artifact.metadata.httpPort ?? 8080;
       const kind = instance.spec.componentKind === "services" ? "service" : "worker";
       const resolved = resolveRuntimeEnv({
@@ -139,7 +173,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
       });
       if (!resolved.ok) throw new Error(formatEnvIssues(resolved.issues));
       const size = instanceLimits(component.instance_size_slug);
-      const stackRootfs = await options.stackRootfs(artifact.metadata.stackVersion);
+      const stackRootfs = image?.rootfs ?? (await options.stackRootfs(stackVersion ?? ""));
       await options.network.ensureApp(instance.spec.appUid);
       const net: InstanceNetwork = await options.network.attach(instance.spec.appUid);
       const runLog = { namespace, type: "RUN" as const, name };
@@ -174,6 +208,8 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
             id: `${name}-${attempt}`,
             artifact,
             stackRootfs,
+            ...(image === undefined ? {} : { image }),
+            ...(component.run_command === undefined ? {} : { runCommand: component.run_command }),
             env: resolved.env,
             size,
             network: { netnsPath: net.netnsPath, ip: net.ip },

@@ -7,8 +7,12 @@
 import { join } from "node:path";
 import {
   type BuildLimits,
+  buildDockerfile,
+  buildEnvs,
   DEFAULT_STACK,
   gitCloneTarget,
+  pullImage,
+  type RegistryMirrors,
   type RunInSandbox,
   readStackInfo,
   runBuild,
@@ -37,6 +41,8 @@ export interface ServerBuilderOptions extends SourcePolicy {
   limits: BuildLimits;
   /** Decrypts SECRET env values of the stored spec; default: values are used as stored. */
   secrets?: Keyring;
+  /** Registry mirrors image pulls and Dockerfile `FROM`s go through (prefix -> URL); default none. */
+  registryMirrors?: RegistryMirrors;
 }
 
 /** A built component as far as its source is concerned. */
@@ -83,11 +89,6 @@ function codeSource(
       ? { kind: "upload", digest: source.digest }
       : { kind: "files", files: source.files };
   }
-  if (component.image !== undefined)
-    throw new SlipwayError(
-      "failed_precondition",
-      `${component.name}: image sources are not supported by this server yet`,
-    );
   const git = component.git?.repo_clone_url;
   if (git?.startsWith("file://") === true && options.allowFileGitUrls === true)
     return { kind: "git", url: git, branch: component.git?.branch };
@@ -120,17 +121,54 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
               secretContext({ namespace, name: deployment.spec.app }),
             );
       const component = componentOf({ ...deployment.spec, appSpec }, build);
-      const stack = await installedStack(options.stacksRoot);
+      const artifactsRoot = join(options.buildRoot, "artifacts");
+      const mirrors = options.registryMirrors ?? {};
+      if (component.image !== undefined && build.spec.usesAppSource !== true) {
+        const pulled = await pullImage({
+          source: component.image,
+          artifactsRoot,
+          workRoot,
+          mirrors,
+          signal,
+          log,
+        });
+        return { artifactId: pulled.metadata.id, reused: pulled.reused };
+      }
       const source = codeSource(options, deployment, build, component);
       const checkout = await temporaryCheckout(options, workRoot, source, { signal, log });
       const { commit } = checkout;
+      const withCommit = (r: { artifactId: string; reused: boolean }) => ({
+        ...r,
+        ...(commit === undefined ? {} : { sourceCommitHash: commit }),
+      });
       try {
+        if (component.dockerfile_path !== undefined) {
+          const built = await buildDockerfile({
+            sourceRoot: checkout.dir,
+            ...(component.source_dir === undefined ? {} : { sourceDir: component.source_dir }),
+            dockerfilePath: component.dockerfile_path,
+            envs: buildEnvs(appSpec.envs, component.envs),
+            artifactsRoot,
+            workRoot,
+            storageRoot: join(options.buildRoot, "containers"),
+            mirrors,
+            limits: {
+              timeoutMs: options.limits.timeoutMs,
+              memoryMiB: options.limits.memoryMiB,
+              cpus: options.limits.cpus,
+            },
+            signal,
+            log,
+          });
+          return withCommit({ artifactId: built.metadata.id, reused: built.reused });
+        }
+        const stack = await installedStack(options.stacksRoot);
         const result = await runBuild({
           source: checkout.dir,
           component,
           ...(appSpec.envs === undefined ? {} : { appEnvs: appSpec.envs }),
           stack,
-          artifactsRoot: join(options.buildRoot, "artifacts"),
+          artifactsRoot,
           cacheRoot: join(options.buildRoot, "cache"),
           workRoot,
           runInSandbox: options.runInSandbox,
@@ -140,11 +178,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
           force: build.spec.forceBuild,
           ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
         });
-        return {
-          artifactId: result.id,
-          reused: result.reused,
-          ...(commit === undefined ? {} : { sourceCommitHash: commit }),
-        };
+        return withCommit({ artifactId: result.id, reused: result.reused });
       } finally {
         await checkout.cleanup();
       }

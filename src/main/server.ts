@@ -33,6 +33,19 @@ const BUILD_LIMITS = { memoryMiB: 2048, cpus: 1, timeoutMs: 15 * 60_000 };
 /** Where apps are served by default: `http://<app>.localhost:8080`. */
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
 
+/** `--registry-mirror PREFIX=URL` (repeatable), e.g. `docker.io=http://127.0.0.1:5000`. */
+function parseMirrors(values: readonly string[]): Record<string, string> {
+  const mirrors: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf("=");
+    const url = value.slice(at + 1);
+    if (at <= 0 || !/^https?:\/\/\S+$/.test(url))
+      throw new Error(`--registry-mirror must be PREFIX=http(s)://HOST[:PORT][/PATH], got "${value}"`);
+    mirrors[value.slice(0, at)] = url;
+  }
+  return mirrors;
+}
+
 /** A free TCP port on `host` (for `--http-listen HOST:0`). */
 function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -72,6 +85,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "secret-key-file": { type: "string" },
       "network-prefix": { type: "string" },
       "http-listen": { type: "string" },
+      "registry-mirror": { type: "string", multiple: true },
       verbose: { type: "boolean", short: "v" },
     },
   });
@@ -102,6 +116,7 @@ export async function runServer(argv: string[]): Promise<number> {
   };
   const builder = createServerBuilder({
     ...sourcePolicy,
+    registryMirrors: parseMirrors(values["registry-mirror"] ?? []),
     secrets,
     store,
     buildRoot,

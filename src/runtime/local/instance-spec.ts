@@ -43,6 +43,17 @@ export interface InstanceSpecInput {
   runCommand?: string;
   /** Default `instance`. */
   hostname?: string;
+  /**
+   * The artifact is an image (a Dockerfile build or a pulled image): its root file system is the
+   * sandbox's root (read-only) instead of the stack with the app tree mounted, and it runs the
+   * image's entrypoint + cmd unless a run command is given. Default: a stack artifact.
+   */
+  image?: {
+    rootfs: string;
+    args: readonly string[];
+    workingDir: string;
+    env: Readonly<Record<string, string>>;
+  };
 }
 
 /** The annotation holding `{ip, port, artifact}`. */
@@ -55,15 +66,16 @@ export const LABEL_ANNOTATION_PREFIX = "dev.slipway.label.";
  * run command (and none is given) or when renderOciSpec rejects a path or limit.
  */
 export function renderInstanceSpec(options: InstanceSpecInput): { spec: OciSpec; port: number } {
-  const { artifact } = options;
+  const { artifact, image } = options;
   const runCommand = options.runCommand ?? artifact.metadata.runCommand;
-  if (runCommand === undefined)
+  if (runCommand === undefined && (image === undefined || image.args.length === 0))
     throw new Error(`artifact ${artifact.metadata.id} has no run command; set run_command on the component`);
   const port = options.port ?? artifact.metadata.httpPort ?? 8080;
   const size = { ...sandboxLimits(options.size.cpus, options.size.memoryMiB), ...options.size };
-  const mounts: SandboxMount[] = [
-    { source: artifact.appDir, destination: artifact.metadata.workdir, readonly: true },
-  ];
+  const mounts: SandboxMount[] =
+    image === undefined
+      ? [{ source: artifact.appDir, destination: artifact.metadata.workdir, readonly: true }]
+      : [];
   if (options.hostsFile !== undefined)
     mounts.push({ source: options.hostsFile, destination: "/etc/hosts", readonly: true });
   if (options.resolvConf !== undefined)
@@ -74,12 +86,14 @@ export function renderInstanceSpec(options: InstanceSpecInput): { spec: OciSpec;
   for (const [key, value] of Object.entries(options.labels ?? {}))
     annotations[LABEL_ANNOTATION_PREFIX + key] = value;
   const spec = renderOciSpec({
-    rootfs: options.stackRootfs,
+    rootfs: image?.rootfs ?? options.stackRootfs,
     // The shell stays as the sandbox's first process; trapping TERM (a handler, not "ignore",
-    // so the app still gets the default) keeps it alive while stop() lets the app drain.
-    args: ["sh", "-c", `trap : TERM INT\n${runCommand}`],
-    env: { ...artifact.metadata.env, ...options.env, HOME: "/tmp", PORT: String(port) },
-    cwd: artifact.metadata.workdir,
+    // so the app still gets the default) keeps it alive while stop() lets the app drain. An
+    // image without a run command runs its own entrypoint, which gets the signals itself.
+    args:
+      runCommand === undefined ? [...(image?.args ?? [])] : ["sh", "-c", `trap : TERM INT\n${runCommand}`],
+    env: { ...(image?.env ?? artifact.metadata.env), ...options.env, HOME: "/tmp", PORT: String(port) },
+    cwd: image?.workingDir ?? artifact.metadata.workdir,
     mounts,
     tmpfs: [{ destination: "/tmp", sizeMiB: size.tmpMiB }],
     memoryMiB: size.memoryMiB,
