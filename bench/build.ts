@@ -94,8 +94,11 @@ async function main(): Promise<void> {
   const times: Record<string, Record<string, number[]>> = {};
   const sizes: Record<string, number> = {};
   const record = (example: string, kind: string, ms: number) => {
-    const perExample = (times[example] ??= {});
-    (perExample[kind] ??= []).push(ms);
+    const perExample = times[example] ?? {};
+    times[example] = perExample;
+    const samples = perExample[kind] ?? [];
+    perExample[kind] = samples;
+    samples.push(ms);
   };
   const options = (
     example: string,
