@@ -209,6 +209,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     const web = d.services?.[0];
     assert.equal(web?.name, "web");
     assert.equal(web?.source_commit_hash, commit);
+    assert.equal(web?.builder, "nodejs");
     assert.match(web?.artifact_id ?? "", /^[0-9a-f]{64}$/);
     firstArtifact = web?.artifact_id ?? "";
     assert.equal(await answer("hello", "web"), "Hello from Slipway (production)\n");

@@ -130,6 +130,7 @@ describe("slipway server with image sources and Dockerfiles", { timeout: 900_000
     const d = await live("prebuilt");
     assert.equal(d.phase, "ACTIVE", JSON.stringify(d.progress));
     assert.match(d.services?.[0]?.artifact_id ?? "", /^[0-9a-f]{64}$/);
+    assert.equal(d.services?.[0]?.builder, "image");
     assert.deepEqual(await routed("prebuilt"), { status: 200, body: "hello from a prebuilt image\n" });
   });
 
@@ -171,6 +172,7 @@ describe("slipway server with image sources and Dockerfiles", { timeout: 900_000
       `# dockerfile-app built and live in ${Math.round(performance.now() - started)} ms\n`,
     );
     assert.equal(d.phase, "ACTIVE", JSON.stringify(d.progress));
+    assert.equal(d.services?.[0]?.builder, "dockerfile");
     const answer = await routed("dockerfile-app");
     assert.equal(answer.status, 200);
     assert.match(answer.body, /Hello/);

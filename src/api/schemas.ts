@@ -54,6 +54,8 @@ export const DeploymentComponentSchema = Type.Object({
   name: Type.String(),
   source_commit_hash: Type.Optional(Type.String()),
   artifact_id: Type.Optional(Type.String()),
+  /** What built it: the buildpack group (`nodejs`, `python`, ...), `dockerfile` or `image`. */
+  builder: Type.Optional(Type.String()),
 });
 /** A deployment's component on the wire. */
 export type DeploymentComponentJson = Static<typeof DeploymentComponentSchema>;

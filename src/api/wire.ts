@@ -59,7 +59,7 @@ export function deploymentJson(d: Deployment): DeploymentJson {
 
 /** DO's per-kind component lists, when the builds recorded something. */
 function componentLists(d: Deployment): Partial<Record<BuiltComponentKind, DeploymentComponentJson[]>> {
-  const { artifacts, sourceCommits } = d.status ?? {};
+  const { artifacts, sourceCommits, builders } = d.status ?? {};
   if (artifacts === undefined && sourceCommits === undefined) return {};
   const out: Partial<Record<BuiltComponentKind, DeploymentComponentJson[]>> = {};
   for (const kind of BUILT_COMPONENT_LISTS) {
@@ -69,6 +69,7 @@ function componentLists(d: Deployment): Partial<Record<BuiltComponentKind, Deplo
       name,
       ...(sourceCommits?.[name] === undefined ? {} : { source_commit_hash: sourceCommits[name] }),
       ...(artifacts?.[name] === undefined ? {} : { artifact_id: artifacts[name] }),
+      ...(builders?.[name] === undefined ? {} : { builder: builders[name] }),
     }));
   }
   return out;

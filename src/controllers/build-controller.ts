@@ -85,13 +85,14 @@ export function finishedStatus(
   const finishedAt = now.toISOString();
   switch (outcome.kind) {
     case "succeeded": {
-      const { artifactId, reused, sourceCommitHash } = outcome.result;
+      const { artifactId, reused, sourceCommitHash, builder } = outcome.result;
       const status: BuildResourceStatus = {
         ...base,
         phase: "SUCCEEDED",
         artifactId,
         reused,
         ...(sourceCommitHash === undefined ? {} : { sourceCommitHash }),
+        ...(builder === undefined ? {} : { builder }),
         finishedAt,
       };
       const message = `built artifact ${artifactId}${reused ? " (reused)" : ""}`;

@@ -25,6 +25,8 @@ export interface BuildResult {
   reused: boolean;
   /** The commit that was built, for git sources. */
   sourceCommitHash?: string;
+  /** What built it: the detected buildpack group (`nodejs`, `python`, ...), `dockerfile` or `image`. */
+  builder?: string;
 }
 
 /**

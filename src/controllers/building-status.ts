@@ -164,6 +164,10 @@ export function buildingStatus(
       b.status?.sourceCommitHash === undefined ? [] : [[b.spec.component, b.status.sourceCommitHash]],
     );
     if (commits.length > 0) status.sourceCommits = Object.fromEntries(commits);
+    const builders = builds.flatMap((b) =>
+      b.status?.builder === undefined ? [] : [[b.spec.component, b.status.builder]],
+    );
+    if (builders.length > 0) status.builders = Object.fromEntries(builders);
   }
   return status;
 }

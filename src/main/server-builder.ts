@@ -132,12 +132,12 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
           signal,
           log,
         });
-        return { artifactId: pulled.metadata.id, reused: pulled.reused };
+        return { artifactId: pulled.metadata.id, reused: pulled.reused, builder: "image" };
       }
       const source = codeSource(options, deployment, build, component);
       const checkout = await temporaryCheckout(options, workRoot, source, { signal, log });
       const { commit } = checkout;
-      const withCommit = (r: { artifactId: string; reused: boolean }) => ({
+      const withCommit = (r: { artifactId: string; reused: boolean; builder: string }) => ({
         ...r,
         ...(commit === undefined ? {} : { sourceCommitHash: commit }),
       });
@@ -160,7 +160,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
             signal,
             log,
           });
-          return withCommit({ artifactId: built.metadata.id, reused: built.reused });
+          return withCommit({ artifactId: built.metadata.id, reused: built.reused, builder: "dockerfile" });
         }
         const stack = await installedStack(options.stacksRoot);
         const result = await runBuild({
@@ -178,7 +178,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
           force: build.spec.forceBuild,
           ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
         });
-        return withCommit({ artifactId: result.id, reused: result.reused });
+        return withCommit({ artifactId: result.id, reused: result.reused, builder: result.metadata.group });
       } finally {
         await checkout.cleanup();
       }

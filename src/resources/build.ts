@@ -70,6 +70,8 @@ export interface BuildResourceStatus {
   reused?: boolean;
   /** The commit that was built, for git sources (DO's `source_commit_hash`). */
   sourceCommitHash?: string;
+  /** What built it: the detected buildpack group (`nodejs`, `python`, ...), `dockerfile` or `image`. */
+  builder?: string;
   /** RFC 3339: when the current attempt started. */
   startedAt?: string;
   /** RFC 3339: when the build reached SUCCEEDED, FAILED or CANCELED. */

@@ -102,6 +102,8 @@ export interface DeploymentResourceStatus {
   artifacts?: Record<string, string>;
   /** The commit each git-sourced component was built from (DO's `source_commit_hash`). */
   sourceCommits?: Record<string, string>;
+  /** What built each component: its buildpack group, `dockerfile` or `image`. */
+  builders?: Record<string, string>;
 }
 
 /** A Deployment resource. */
