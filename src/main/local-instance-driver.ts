@@ -195,6 +195,9 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
       const hostsFiles = new Set<string>();
       const liveness = component.liveness_health_check;
       const supervisor = superviseInstance({
+        // A crashed instance is back within about a second (sandbox start included); repeated
+        // crashes still back off, doubling to 5 minutes.
+        backoff: { initialMs: 250 },
         ...(liveness === undefined
           ? {}
           : { liveness: { settings: healthCheckSettings(liveness, port, "liveness") } }),
