@@ -130,9 +130,13 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
         });
         return last.status !== 0 && last.status !== 503 && last.body !== NOT_ROUTED;
       },
-      15_000,
+      30_000,
       `${app} to be routed`,
-    );
+    ).catch((err: unknown) => {
+      throw new Error(
+        `${String(err)}; last answer ${last.status} ${last.body}; server log:\n${server.stderr().slice(-3000)}`,
+      );
+    });
     return last;
   }
 
@@ -178,7 +182,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     git(repo, "add", "-A");
     git(repo, "commit", "-q", "-m", "first");
     commit = git(repo, "rev-parse", "HEAD");
-    const extra = ["--stacks-dir", TEST_STACK_ROOT, "--allow-file-git-urls"];
+    const extra = ["--stacks-dir", TEST_STACK_ROOT, "--allow-file-git-urls", "--verbose"];
     if (existsSync(HOST_CA)) extra.push("--build-ca-file", HOST_CA);
     server = await startServer(dataDir, extra);
     const token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();

@@ -51,6 +51,9 @@ export interface LocalInstanceDriverOptions {
 
 type Component = ServiceSpec;
 
+/** The least time an instance gets to pass its readiness check before it counts as failed. */
+const STARTUP_GRACE_MS = 60_000;
+
 /** How long a worker must stay up to count as started. */
 const WORKER_SETTLE_MS = 3000;
 
@@ -191,6 +194,12 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
       };
       let everReady = false;
       const readiness = healthCheckSettings(component.health_check, port, "readiness");
+      // A slow start is not a failure: the readiness check may fail for this long (at least 60 s,
+      // or the check's own initial delay plus its failure threshold) before the instance fails.
+      const startupWindowMs = Math.max(
+        STARTUP_GRACE_MS,
+        (readiness.initialDelaySeconds + readiness.periodSeconds * readiness.failureThreshold) * 1000,
+      );
       const checks = new Set<{ stop(): Promise<void> }>();
       const hostsFiles = new Set<string>();
       const liveness = component.liveness_health_check;
@@ -228,6 +237,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
             },
           });
           set({ phase: "Starting", ready: false, startedAt: new Date().toISOString() });
+          const startedAtMs = Date.now();
           if (instance.spec.componentKind === "workers") {
             // A worker has no readiness check: it is ready once it stays up (its liveness check,
             // if any, restarts it through the supervisor).
@@ -241,17 +251,24 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           const check = startHealthCheck({
             settings: readiness,
             host: net.ip,
-            onChange: (health) => {
+            // Every probe: readiness flips, and the failure count matters before the first ready.
+            onProbe: (health) => {
               if (health.state === "ready") {
                 everReady = true;
-                set({ phase: "Running", ready: true, readyAt: state.readyAt ?? new Date().toISOString() });
-              } else if (!everReady && health.consecutiveFailures >= readiness.failureThreshold) {
-                set({
-                  phase: "Failed",
-                  ready: false,
-                  message: `failed its readiness health check ${health.consecutiveFailures} times (${health.lastError ?? "no answer"}); last output: ${tail.slice(-5).join(" | ")}`,
-                });
-              } else
+                if (!state.ready)
+                  set({ phase: "Running", ready: true, readyAt: state.readyAt ?? new Date().toISOString() });
+              } else if (
+                !everReady &&
+                health.consecutiveFailures >= readiness.failureThreshold &&
+                Date.now() - startedAtMs >= startupWindowMs
+              ) {
+                if (state.phase !== "Failed")
+                  set({
+                    phase: "Failed",
+                    ready: false,
+                    message: `failed its readiness health check ${health.consecutiveFailures} times (${health.lastError ?? "no answer"}); last output: ${tail.slice(-5).join(" | ")}`,
+                  });
+              } else if (state.ready)
                 set({
                   ready: false,
                   ...(health.lastError === undefined ? {} : { message: health.lastError }),

@@ -36,6 +36,14 @@ export interface RouterRuntimeOptions {
   httpPort: number;
   baseDomain: string;
   onError?: (err: unknown) => void;
+  /** Told what each apply did (verbose logging). */
+  onApplied?: (summary: {
+    hosts: number;
+    endpoints: number;
+    reloaded: boolean;
+    reasons: string[];
+    ms: number;
+  }) => void;
 }
 
 /** The running data plane. */
@@ -54,6 +62,25 @@ interface Snapshot {
   sites: Map<string, StaticSite>;
 }
 
+/**
+ * The deployment whose spec routes the app: its newest ACTIVE one, read from the Deployments
+ * themselves (the App's status follows a moment later, and a route must never disappear in
+ * between), else the one the App still names while it drains.
+ */
+function servingDeployment(
+  app: App,
+  deployments: readonly Deployment[],
+  byName: ReadonlyMap<string, Deployment>,
+): Deployment | undefined {
+  const ns = app.metadata.namespace ?? "";
+  const active = deployments
+    .filter((d) => d.spec.appUid === app.metadata.uid && d.status?.phase === "ACTIVE")
+    .sort((a, b) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp))[0];
+  if (active !== undefined) return active;
+  const named = byName.get(`${ns}/${app.status?.activeDeployment ?? ""}`);
+  return named?.status?.phase === "SUPERSEDED" ? named : undefined;
+}
+
 async function snapshot(store: Store, artifactsRoot: string, baseDomain: string): Promise<Snapshot> {
   const apps = (await store.list<App>("App", {})).items;
   const deployments = (await store.list<Deployment>("Deployment", {})).items;
@@ -65,8 +92,8 @@ async function snapshot(store: Store, artifactsRoot: string, baseDomain: string)
   const sites = new Map<string, StaticSite>();
   for (const app of apps) {
     const ns = app.metadata.namespace ?? "";
-    const active = byName.get(`${ns}/${app.status?.activeDeployment ?? ""}`);
-    if (active === undefined || active.status?.phase !== "ACTIVE") continue;
+    const active = servingDeployment(app, deployments, byName);
+    if (active === undefined) continue;
     const spec = normalize(active.spec.appSpec);
     routed.push({ name: app.metadata.name, spec });
     const live = (d: Deployment | undefined) =>
@@ -119,7 +146,13 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   const router: RouterSync = await createRouterSync(
     {
       dir,
-      render: { httpPort: options.httpPort, bindAddress: options.bindAddress, fairness: {} },
+      // Per-app limits keep one app's flood from starving the others; the request-rate cap is set
+      // well above what one app's instances serve here (10,000 req/s), so it only stops floods.
+      render: {
+        httpPort: options.httpPort,
+        bindAddress: options.bindAddress,
+        fairness: { hostRequestLimit: 100_000, ratePeriodSeconds: 10 },
+      },
       static: { server: { host: statics.host, port: statics.port } },
       ...(options.onError === undefined ? {} : { onError: options.onError }),
     },
@@ -129,11 +162,19 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   let timer: NodeJS.Timeout | undefined;
   let applying: Promise<void> = Promise.resolve();
   const apply = async () => {
+    const started = performance.now();
     const next = await snapshot(options.store, options.artifactsRoot, options.baseDomain);
     // New sites are known to the static server before HAProxy routes to them.
     sites = new Map([...sites, ...next.sites]);
-    await router.apply(next.desired);
+    const result = await router.apply(next.desired);
     sites = next.sites;
+    options.onApplied?.({
+      hosts: next.desired.table.hosts.length,
+      endpoints: next.desired.endpoints.reduce((n, b) => n + b.endpoints.length, 0),
+      reloaded: result.reloaded,
+      reasons: result.reasons,
+      ms: Math.round(performance.now() - started),
+    });
   };
   const schedule = () => {
     clearTimeout(timer);

@@ -134,6 +134,9 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
         });
         return { artifactId: pulled.metadata.id, reused: pulled.reused, builder: "image" };
       }
+      // A source build needs the stack: say so before fetching anything.
+      const stack =
+        component.dockerfile_path === undefined ? await installedStack(options.stacksRoot) : undefined;
       const source = codeSource(options, deployment, build, component);
       const checkout = await temporaryCheckout(options, workRoot, source, { signal, log });
       const { commit } = checkout;
@@ -162,7 +165,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
           });
           return withCommit({ artifactId: built.metadata.id, reused: built.reused, builder: "dockerfile" });
         }
-        const stack = await installedStack(options.stacksRoot);
+        if (stack === undefined) throw new Error("unreachable: a source build without a stack");
         const result = await runBuild({
           source: checkout.dir,
           component,

@@ -160,7 +160,8 @@ export async function runServer(argv: string[]): Promise<number> {
     httpPort: http.port,
     baseDomain,
     onError: (err) =>
-      process.stderr.write(`slipway: router: ${err instanceof Error ? err.message : String(err)}\n`),
+      log.error("router apply failed", { error: err instanceof Error ? err.message : String(err) }),
+    onApplied: (summary) => log.info("router applied", { ...summary }),
   });
   const app = createApi({
     store,

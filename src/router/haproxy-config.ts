@@ -181,6 +181,11 @@ function globalSection(o: HaproxyConfigOptions): string[] {
     "  option forwardfor",
     ...(o.reloadable ? ["  load-server-state-from-file global", "  option idle-close-on-response"] : []),
     ...fairnessDefaultsLines(o.fairness),
+    // A request whose connection to an instance fails (the instance just stopped, or its keep-alive
+    // connection died with it) is retried, on another instance when there is one.
+    "  retries 3",
+    "  option redispatch 1",
+    "  retry-on conn-failure empty-response",
     "  timeout connect 5s",
     "  timeout client 60s",
     "  timeout server 60s",
