@@ -14,7 +14,7 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { SandboxOutcome } from "../src/build/index.js";
-import { type BuildEgress, startBuildEgressWithPrefix } from "../src/main/build-egress.js";
+import { type BuildEgress, startBuildEgressOnPrefix } from "../src/main/build-egress.js";
 import { createGvisorBuildSandbox } from "../src/main/build-sandbox.js";
 import { DEFAULT_BUILD_EGRESS_ALLOW, type EgressDecision } from "../src/runtime/local/index.js";
 import { sharedTestStack } from "./helpers/test-stack.js";
@@ -68,7 +68,12 @@ describe("build egress (gVisor, builds network, proxy)", { timeout: 600_000 }, (
       assert.equal(process.getuid?.(), 0, "the build egress test must run as root");
       work = await mkdtemp(join(tmpdir(), "slipway-egress-"));
       rootfs = (await sharedTestStack()).rootfs;
-      egress = await startBuildEgressWithPrefix(prefix, DEFAULT_BUILD_EGRESS_ALLOW, (d) => decisions.push(d));
+      egress = await startBuildEgressOnPrefix({
+        prefix,
+        allow: DEFAULT_BUILD_EGRESS_ALLOW,
+        onDecision: (d) => decisions.push(d),
+        clear: true,
+      });
       // A host service on every address (loopback, the primary address, the builds gateway).
       listener = createServer((s) => {
         accepted++;

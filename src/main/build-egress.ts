@@ -7,8 +7,10 @@
 import {
   type AppNetworkHost,
   createAppNetworkHost,
+  DEFAULT_BUILD_EGRESS_ALLOW,
   type EgressDecision,
   parseEgressAllowlist,
+  splitHostList,
   startEgressProxy,
 } from "../runtime/local/index.js";
 import type { BuildEgressNetwork } from "./build-sandbox.js";
@@ -87,19 +89,26 @@ export async function startBuildEgress(options: BuildEgressOptions): Promise<Bui
   };
 }
 
-/** Convenience for tests and benchmarks: a fresh app network host with `prefix`, cleared first. */
-export async function startBuildEgressWithPrefix(
-  prefix: string,
-  allow: readonly string[],
-  onDecision?: (decision: EgressDecision) => void,
-): Promise<BuildEgress> {
-  const network = createAppNetworkHost({ prefix });
-  await network.removeAll();
+/** Options of {@link startBuildEgressOnPrefix}. */
+export interface BuildEgressOnPrefixOptions {
+  /** The app networks' prefix (the server's `--network-prefix`). */
+  prefix: string;
+  allow: readonly string[];
+  onDecision?: (decision: EgressDecision) => void;
+  /** Removes everything with the prefix first and at stop (tests, benchmarks); default false. */
+  clear?: boolean;
+}
+
+/** {@link startBuildEgress} on a new app network host with `prefix`. */
+export async function startBuildEgressOnPrefix(options: BuildEgressOnPrefixOptions): Promise<BuildEgress> {
+  const network = createAppNetworkHost({ prefix: options.prefix });
+  if (options.clear === true) await network.removeAll();
   const egress = await startBuildEgress({
     network,
-    allow,
-    ...(onDecision === undefined ? {} : { onDecision }),
+    allow: options.allow,
+    ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
   });
+  if (options.clear !== true) return egress;
   return {
     ...egress,
     stop: async () => {
@@ -107,4 +116,21 @@ export async function startBuildEgressWithPrefix(
       await network.removeAll();
     },
   };
+}
+
+/**
+ * The server's builds network: the default registries plus `--build-egress-allow` values
+ * (comma-separated, repeatable); refused tunnels are logged on stderr.
+ */
+export function startServerBuildEgress(
+  networkPrefix: string | undefined,
+  extraAllow: readonly string[] | undefined,
+): Promise<BuildEgress> {
+  return startBuildEgressOnPrefix({
+    prefix: networkPrefix ?? "slw",
+    allow: [...DEFAULT_BUILD_EGRESS_ALLOW, ...splitHostList(extraAllow ?? [])],
+    onDecision: (d) => {
+      if (!d.allowed) process.stderr.write(`slipway: build egress refused ${d.target}: ${d.reason ?? ""}\n`);
+    },
+  });
 }
