@@ -92,7 +92,10 @@ async function main(): Promise<void> {
     results,
   };
   mkdirSync(join(repoRoot(), "bench", "results"), { recursive: true });
-  writeFileSync(join(repoRoot(), "bench", "results", "build-egress.json"), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(
+    join(repoRoot(), "bench", "results", "build-egress.json"),
+    `${JSON.stringify(out, null, 2)}\n`,
+  );
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 }
 

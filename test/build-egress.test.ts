@@ -144,6 +144,19 @@ describe("build egress (gVisor, builds network, proxy)", { timeout: 600_000 }, (
     assert.ok(decisions.some((d) => d.allowed && d.target === "files.pythonhosted.org:443"));
   });
 
+  it("runs go get from proxy.golang.org (checksum database through it too) through the proxy", async () => {
+    const dir = join(work, "go");
+    await mkdir(dir);
+    const { outcome, log } = await inSandbox(
+      dir,
+      "go version && go mod init probe && go get rsc.io/quote@v1.5.2 && cat go.sum",
+      { SSL_CERT_FILE: CA, GOPATH: "/tmp/go", GOCACHE: "/tmp/go-cache", GOFLAGS: "-modcacherw" },
+    );
+    assert.equal(outcome.exitCode, 0, log);
+    assert.match(log, /^rsc\.io\/quote v1\.5\.2 h1:/m);
+    assert.ok(decisions.some((d) => d.allowed && d.target === "proxy.golang.org:443"));
+  });
+
   it("reaches nothing else: not the host, not the LAN, not a registry without the proxy", async () => {
     const dir = join(work, "probe");
     await mkdir(dir);
