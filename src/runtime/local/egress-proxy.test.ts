@@ -2,9 +2,15 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { request } from "node:http";
 import { BlockList, createServer, type Server, type Socket } from "node:net";
+import { networkInterfaces } from "node:os";
 import { after, before, describe, it } from "node:test";
 import { parseEgressAllowlist } from "./egress-allowlist.js";
-import { type EgressDecision, type EgressProxy, startEgressProxy } from "./egress-proxy.js";
+import {
+  defaultBlockedAddresses,
+  type EgressDecision,
+  type EgressProxy,
+  startEgressProxy,
+} from "./egress-proxy.js";
 
 /** Sends CONNECT `target` and returns the status, body, and the tunnel socket when it opened. */
 function connectThrough(
@@ -102,5 +108,26 @@ describe("startEgressProxy (loopback)", () => {
         .end();
     });
     assert.equal(status, 403);
+  });
+});
+
+describe("defaultBlockedAddresses", () => {
+  it("blocks loopback, private, link-local and the host's own subnets, not public addresses", () => {
+    const list = defaultBlockedAddresses();
+    for (const a of [
+      "127.0.0.1",
+      "10.1.2.3",
+      "172.20.0.1",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+    ])
+      assert.ok(list.check(a, "ipv4"), a);
+    for (const a of ["::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1"]) assert.ok(list.check(a, "ipv6"), a);
+    for (const a of Object.values(networkInterfaces()).flat())
+      if (a !== undefined) assert.ok(list.check(a.address, a.family === "IPv4" ? "ipv4" : "ipv6"), a.address);
+    assert.ok(!list.check("8.8.8.8", "ipv4"));
+    assert.ok(!list.check("2606:4700::1111", "ipv6"));
   });
 });
