@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   let tunnels = 0;
   const egress = await startTestBuildEgress("x", (d) => {
     if (d.allowed) tunnels++;
+    else process.stdout.write(`refused ${d.target}: ${d.reason ?? ""}\n`);
   });
   const proxied = createGvisorBuildSandbox({ workDir: join(work, "sandboxes"), egress });
   const plain = createGvisorBuildSandbox({ workDir: join(work, "sandboxes") });

@@ -16,11 +16,11 @@ import {
 function connectThrough(
   proxy: EgressProxy,
   target: string,
-): Promise<{ status: number; body: string; socket: Socket }> {
+): Promise<{ status: number; body: string; socket: Socket; head?: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: proxy.host, port: proxy.port, method: "CONNECT", path: target });
     req.once("connect", (res, socket, head) => {
-      if (res.statusCode === 200) return resolve({ status: 200, body: "", socket });
+      if (res.statusCode === 200) return resolve({ status: 200, body: "", socket, head });
       let body = head.toString();
       socket.on("data", (d: Buffer) => {
         body += d.toString();
@@ -72,6 +72,33 @@ describe("startEgressProxy (loopback)", () => {
     assert.equal(data.toString(), "ping");
     socket.destroy();
     assert.ok(decisions.some((d) => d.allowed && d.target === `a.files.example.org:${echoPort}`));
+  });
+
+  it("passes every byte of an answer the registry closes right after sending", async () => {
+    const payload = Buffer.alloc(8 * 1024 * 1024, 7);
+    const burst = createServer((s) => s.end(payload)).listen(0, "127.0.0.1");
+    await once(burst, "listening");
+    const port = (burst.address() as { port: number }).port;
+    const proxy = await startEgressProxy({
+      host: "127.0.0.1",
+      allow: parseEgressAllowlist(["registry.example.org"]),
+      ports: [port],
+      resolve: async () => ["127.0.0.1"],
+      blocked: new BlockList(),
+    });
+    try {
+      const { status, socket, head } = await connectThrough(proxy, `registry.example.org:${port}`);
+      assert.equal(status, 200);
+      let received = head?.length ?? 0;
+      socket.on("data", (d: Buffer) => {
+        received += d.length;
+      });
+      await once(socket, "end");
+      assert.equal(received, payload.length);
+    } finally {
+      await proxy.close();
+      burst.close();
+    }
   });
 
   it("refuses other names, IP literals and ports with a 403 that names host and allowlist", async () => {

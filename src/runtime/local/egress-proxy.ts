@@ -82,6 +82,9 @@ export function defaultBlockedAddresses(): BlockList {
   return list;
 }
 
+/** An open tunnel without traffic for this long is closed. */
+const IDLE_TIMEOUT_MS = 5 * 60_000;
+
 /** Starts the proxy; resolves once it listens. */
 export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
   const ports = options.ports ?? [443];
@@ -142,12 +145,16 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     const upstream: Socket = connect({ host: address, port: target.port, timeout: timeoutMs });
     let established = false;
     open.add(upstream);
+    // A side that closed ends the other one gracefully: destroying it could drop bytes still
+    // buffered towards its peer (the end of a tarball). Errors and idleness destroy both.
     upstream.on("close", () => {
       open.delete(upstream);
-      if (established) socket.destroy();
+      if (established && !socket.writableEnded) socket.end();
     });
-    socket.on("close", () => upstream.destroy());
-    upstream.once("timeout", () => upstream.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    socket.on("close", () => {
+      if (!upstream.writableEnded) upstream.end();
+    });
+    upstream.on("timeout", () => upstream.destroy(new Error(`no traffic within ${timeoutMs} ms`)));
     upstream.on("error", (err) => {
       if (established) socket.destroy();
       else
@@ -158,9 +165,11 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
           `${target.host} (${address}) cannot be reached: ${err.message}`,
         );
     });
+    socket.on("error", () => upstream.destroy());
     upstream.once("connect", () => {
       established = true;
-      upstream.setTimeout(0);
+      // Tunnels may idle (keep-alive between requests); one idle for long is dropped.
+      upstream.setTimeout(IDLE_TIMEOUT_MS);
       decide({ target: raw, allowed: true });
       socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length > 0) upstream.write(head);
