@@ -19,8 +19,10 @@ import {
   type RunInSandbox,
   runBuild,
 } from "../src/build/index.js";
+import type { BuildEgress } from "../src/main/build-egress.js";
 import { createGvisorBuildSandbox } from "../src/main/build-sandbox.js";
 import type { EnvVarSpec } from "../src/spec/index.js";
+import { startTestBuildEgress } from "./helpers/build-egress.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { sharedTestStack } from "./helpers/test-stack.js";
 
@@ -31,6 +33,7 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
   let work = "";
   let stack = { version: "", rootfs: "" };
   let calls = 0;
+  let egress: BuildEgress | undefined;
   const stackLog: string[] = [];
 
   before(
@@ -42,6 +45,8 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
         throw new Error(`buildStack failed; its log:\n${stackLog.join("\n")}`, { cause: err });
       });
       stack = { version: built.info.version, rootfs: built.rootfs };
+      // Builds reach the registries only through the egress proxy, as in the server (ADR 0019).
+      egress = await startTestBuildEgress("l");
       process.stdout.write(
         `# stack ${built.info.name} (${built.source}) in ${Math.round(performance.now() - started)} ms\n`,
       );
@@ -50,6 +55,7 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
   );
 
   after(async () => {
+    await egress?.stop();
     if (work === "") return;
     await rm(work, { recursive: true, force: true });
   });
@@ -59,7 +65,10 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
     lines: string[],
     component: RunBuildOptions["component"] = {},
   ): RunBuildOptions {
-    const sandbox = createGvisorBuildSandbox({ workDir: join(work, "sandboxes") });
+    const sandbox = createGvisorBuildSandbox({
+      workDir: join(work, "sandboxes"),
+      ...(egress === undefined ? {} : { egress }),
+    });
     const counting: RunInSandbox = (req) => {
       calls++;
       return sandbox(req);

@@ -6,13 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BuildError, type RunBuildOptions, runBuild } from "../src/build/index.js";
+import type { BuildEgress } from "../src/main/build-egress.js";
 import { createGvisorBuildSandbox } from "../src/main/build-sandbox.js";
+import { startTestBuildEgress } from "./helpers/build-egress.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { sharedTestStack } from "./helpers/test-stack.js";
 
@@ -22,16 +26,19 @@ describe("hostile builds are contained (gVisor, real stack)", { timeout: 600_000
   const hostSecret = join("/etc", `slipway-host-secret-${process.pid}`);
   const secretText = `host-only-${process.pid}-${Date.now()}`;
 
+  let egress: BuildEgress | undefined;
   before(async () => {
     assert.equal(process.getuid?.(), 0, "the sandbox needs root");
     const built = await sharedTestStack();
     stack = { version: built.info.version, rootfs: built.rootfs };
     work = await mkdtemp(join(tmpdir(), "slipway-build-security-"));
     await writeFile(hostSecret, `${secretText}\n`, { mode: 0o600 });
+    egress = await startTestBuildEgress("s");
   });
 
   after(async () => {
     await rm(hostSecret, { force: true });
+    await egress?.stop();
     if (work !== "") await rm(work, { recursive: true, force: true });
   });
 
@@ -47,7 +54,10 @@ describe("hostile builds are contained (gVisor, real stack)", { timeout: 600_000
       artifactsRoot: join(work, "artifacts"),
       cacheRoot: join(work, "cache"),
       workRoot: join(work, "work"),
-      runInSandbox: createGvisorBuildSandbox({ workDir: join(work, "sandboxes") }),
+      runInSandbox: createGvisorBuildSandbox({
+        workDir: join(work, "sandboxes"),
+        ...(egress === undefined ? {} : { egress }),
+      }),
       limits: { memoryMiB: 512, cpus: 1, timeoutMs: 120_000, ...limits },
       log: (l) => lines.push(l),
     };
@@ -117,5 +127,31 @@ describe("hostile builds are contained (gVisor, real stack)", { timeout: 600_000
     assert.ok(!lines.includes("got 10 GB"), lines.join("\n"));
     assert.ok(err.oomKilled, `reported as out of memory: ${err.message}`);
     assert.match(err.message, /memory limit of 256 MiB/);
+  });
+
+  it("reaches only package registries: the host's loopback is not the host's, other sites get a 403", async () => {
+    // A service on the host's loopback, like the Slipway API on 127.0.0.1:8420.
+    let accepted = 0;
+    const api = createServer((s) => {
+      accepted++;
+      s.destroy();
+    }).listen(0, "127.0.0.1");
+    await once(api, "listening");
+    const port = (api.address() as AddressInfo).port;
+    try {
+      const probe = [
+        `node -e "require('net').connect(${port},'127.0.0.1').on('connect',()=>console.log('reached the host')).on('error',e=>console.log('loopback',e.code))"`,
+        `python3 -c "import urllib.request; urllib.request.urlopen('https://example.com/')"`,
+      ].join("; ");
+      const { err, lines } = await failing(probe);
+      assert.equal(err.phase, "build");
+      const log = lines.join("\n");
+      assert.match(log, /loopback ECONNREFUSED/);
+      assert.ok(!lines.includes("reached the host"), log);
+      assert.match(log, /Tunnel connection failed: 403 Forbidden/);
+      assert.equal(accepted, 0);
+    } finally {
+      api.close();
+    }
   });
 });

@@ -14,6 +14,7 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type RunBuildOptions, runBuild, type StoredArtifact } from "../src/build/index.js";
+import type { BuildEgress } from "../src/main/build-egress.js";
 import { createGvisorBuildSandbox } from "../src/main/build-sandbox.js";
 import {
   type AppNetwork,
@@ -31,6 +32,7 @@ import {
   startInstance,
   superviseInstance,
 } from "../src/runtime/local/index.js";
+import { startTestBuildEgress } from "./helpers/build-egress.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { sharedTestStack } from "./helpers/test-stack.js";
 import { waitFor } from "./helpers/wait-for.js";
@@ -51,7 +53,8 @@ async function answers(url: string): Promise<boolean> {
 }
 
 async function listen(host: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((socket) => socket.end("host-service\n"));
+  // A probe that connects and resets at once must not crash the test with ECONNRESET.
+  const server = createServer((socket) => socket.on("error", () => undefined).end("host-service\n"));
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const address = server.address();
   assert.ok(address !== null && typeof address === "object");
@@ -93,6 +96,7 @@ describe("app instances (gVisor, per-app networks)", { timeout: 900_000 }, () =>
   const supervisors: Supervisor[] = [];
   const output = new Map<string, string[]>();
   const stateRoot = () => join(work, "state");
+  let egress: BuildEgress | undefined;
 
   async function build(source: string): Promise<StoredArtifact> {
     const lines: string[] = [];
@@ -106,7 +110,10 @@ describe("app instances (gVisor, per-app networks)", { timeout: 900_000 }, () =>
       artifactsRoot: join(work, "artifacts"),
       cacheRoot: join(work, "cache"),
       workRoot: join(work, "work"),
-      runInSandbox: createGvisorBuildSandbox({ workDir: join(work, "sandboxes") }),
+      runInSandbox: createGvisorBuildSandbox({
+        workDir: join(work, "sandboxes"),
+        ...(egress === undefined ? {} : { egress }),
+      }),
       limits: { memoryMiB: 1024, cpus: 2, timeoutMs: 300_000 },
       log: (l) => lines.push(l),
       caFile: HOST_CA,
@@ -156,8 +163,12 @@ describe("app instances (gVisor, per-app networks)", { timeout: 900_000 }, () =>
       assert.equal(process.getuid?.(), 0, "the instance test must run as root");
       work = await mkdtemp(join(tmpdir(), "slipway-instance-"));
       rootfs = (await sharedTestStack()).rootfs;
+      // Builds reach npm through their own restricted network (ADR 0019), gone before the apps'.
+      egress = await startTestBuildEgress("r");
       web = await build(join(repoRoot(), "examples", "node-express"));
       probe = await build(join(repoRoot(), "test", "fixtures", "runtime-probe"));
+      await egress.stop();
+      egress = undefined;
       await net.removeAll();
       netA = await net.ensureApp(appA, { egress: true });
       await net.ensureApp(appB);
@@ -183,6 +194,7 @@ describe("app instances (gVisor, per-app networks)", { timeout: 900_000 }, () =>
   );
 
   after(async () => {
+    await egress?.stop();
     for (const s of supervisors) await s.stop({ graceMs: 0 }).catch(() => undefined);
     for (const h of handles.values()) await h.stop({ graceMs: 0 }).catch(() => undefined);
     await net.removeAll();

@@ -160,7 +160,11 @@ describe("rollouts under load through the router", { timeout: 900_000 }, () => {
     process.stdout.write(`# failed deploy: ${report.ok} requests served, ${report.failures.length} failed\n`);
     if (report.failures.length > 0)
       process.stdout.write(
-        `# router log:\n${(server?.stderr() ?? "").split("\n").filter((l) => l.includes("router")).slice(-30).join("\n")}\n`,
+        `# router log:\n${(server?.stderr() ?? "")
+          .split("\n")
+          .filter((l) => l.includes("router"))
+          .slice(-30)
+          .join("\n")}\n`,
       );
     assert.deepEqual(report.failures.slice(0, 5), []);
     const { app } = await client.getApp({ params: { app: APP } });

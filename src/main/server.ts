@@ -17,6 +17,7 @@ import { keyring, loadSecretKey } from "../secrets/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
 import { startArtifactGc } from "./artifact-gc.js";
+import { startServerBuildEgress } from "./build-egress.js";
 import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
 import { startLocalRuntime } from "./local-runtime.js";
@@ -84,6 +85,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "allow-file-git-urls": { type: "boolean" },
       "secret-key-file": { type: "string" },
       "network-prefix": { type: "string" },
+      "build-egress-allow": { type: "string", multiple: true },
       "http-listen": { type: "string" },
       "registry-mirror": { type: "string", multiple: true },
       verbose: { type: "boolean", short: "v" },
@@ -114,16 +116,6 @@ export async function runServer(argv: string[]): Promise<number> {
     ...(caFile === undefined ? {} : { caFile }),
     allowFileGitUrls: values["allow-file-git-urls"] === true,
   };
-  const builder = createServerBuilder({
-    ...sourcePolicy,
-    registryMirrors: parseMirrors(values["registry-mirror"] ?? []),
-    secrets,
-    store,
-    buildRoot,
-    stacksRoot: values["stacks-dir"] ?? join(dataDir, "stacks"),
-    runInSandbox: createGvisorBuildSandbox({ workDir: join(buildRoot, "sandboxes") }),
-    limits: BUILD_LIMITS,
-  });
   const buildStream = (key: ObjectKey) => ({
     namespace: key.namespace ?? "",
     type: "BUILD" as const,
@@ -140,6 +132,18 @@ export async function runServer(argv: string[]): Promise<number> {
     secrets,
     baseDomain,
     ...(values["network-prefix"] === undefined ? {} : { networkPrefix: values["network-prefix"] }),
+  });
+  // After the local runtime, which clears the network prefix at start (ADR 0019).
+  const buildEgress = await startServerBuildEgress(values["network-prefix"], values["build-egress-allow"]);
+  const builder = createServerBuilder({
+    ...sourcePolicy,
+    registryMirrors: parseMirrors(values["registry-mirror"] ?? []),
+    secrets,
+    store,
+    buildRoot,
+    stacksRoot: values["stacks-dir"] ?? join(dataDir, "stacks"),
+    runInSandbox: createGvisorBuildSandbox({ workDir: join(buildRoot, "sandboxes"), egress: buildEgress }),
+    limits: BUILD_LIMITS,
   });
   const manager = createSlipwayManager({
     store,
@@ -199,6 +203,7 @@ export async function runServer(argv: string[]): Promise<number> {
           stopArtifactGc();
           await api.close();
           await manager.stop();
+          await buildEgress.stop();
           await router.stop();
           // Instances are not adopted by the next server yet (ADR 0018): stop them with it.
           await localRuntime.stopAll(5000);

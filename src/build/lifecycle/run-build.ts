@@ -305,8 +305,8 @@ function sandboxRequest(
     memoryMiB: options.limits.memoryMiB,
     cpus: options.limits.cpus,
     timeoutMs,
-    // Package registries must be reachable; restricting egress to them is a follow-up (ADR 0008).
-    network: "host",
+    // Package registries, and nothing else, through the server's egress proxy (ADR 0019).
+    network: "registries",
   };
 }
 

@@ -27,8 +27,12 @@ export interface SandboxRequest {
   cpus: number;
   /** Wall-time limit; the sandbox is killed when it is reached. */
   timeoutMs: number;
-  /** `none`: loopback only; `host`: the host's network (package registries). */
-  network: "none" | "host";
+  /**
+   * `none`: loopback only; `registries`: only the package registries the server allows, through
+   * its egress proxy (ADR 0019; the sandbox gets the proxy's HTTPS_PROXY & co.); `host`: the
+   * host's whole network, unrestricted (benchmarks and tests only, never the lifecycle).
+   */
+  network: "none" | "registries" | "host";
   /** Receives output as it arrives. */
   onOutput: (stream: "stdout" | "stderr", chunk: Buffer) => void;
   /** When it aborts, the command is killed (the outcome then does not matter). Default none. */

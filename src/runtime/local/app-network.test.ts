@@ -109,6 +109,30 @@ describe("app network host (fake ip/nft)", () => {
     assert.equal(await readFile(join(procSys, "net/ipv4/ip_forward"), "utf8"), "1\n");
   });
 
+  it("lets an app reach chosen ports on its gateway, kept in the alias, and isolates ports on request", async () => {
+    const host = fakeHost();
+    const net = createAppNetworkHost({ prefix: "tst", run: host.run, procSys });
+    const plain = await net.ensureApp("builds");
+    assert.deepEqual(plain.hostTcpPorts, []);
+    const app = await net.ensureApp("builds", { hostTcpPorts: [3128, 3128] });
+    assert.deepEqual(app.hostTcpPorts, [3128]);
+    assert.equal(app.cidr, plain.cidr, "the same network, updated");
+    const gw = app.gateway.replace(/\./g, "\\.");
+    assert.match(
+      host.nft(),
+      new RegExp(`iifname "${app.bridge}" ip daddr ${gw} tcp dport \\{ 3128 \\} accept`),
+    );
+    assert.deepEqual(
+      (await createAppNetworkHost({ prefix: "tst", run: host.run, procSys }).listApps())[0]?.hostTcpPorts,
+      [3128],
+      "read back from the kernel",
+    );
+    const inst = await net.attach("builds", { isolated: true });
+    assert.ok(host.calls.includes(`ip link set dev ${inst.veth} type bridge_slave isolated on`));
+    await net.attach("builds");
+    assert.equal(host.calls.filter((c) => c.includes("isolated on")).length, 1);
+  });
+
   it("removes an app and everything with its prefix, idempotently", async () => {
     const host = fakeHost();
     const net = createAppNetworkHost({ prefix: "tst", run: host.run, procSys });

@@ -47,6 +47,25 @@ export interface AppNetwork {
   /** The bridge's address: the instances' gateway, and where the host's router connects from. */
   gateway: string;
   egress: boolean;
+  /** TCP ports on `gateway` the app's instances may connect to (ADR 0019); usually none. */
+  hostTcpPorts: number[];
+}
+
+/** Options of {@link AppNetworkHost.ensureApp}. */
+export interface EnsureAppOptions {
+  /** Default false: no default route, only the app's own block is reachable. */
+  egress?: boolean;
+  /** Default none: see {@link AppNetwork.hostTcpPorts}. */
+  hostTcpPorts?: readonly number[];
+}
+
+/** Options of {@link AppNetworkHost.attach}. */
+export interface AttachOptions {
+  /**
+   * Makes the instance's bridge port isolated: it reaches the host (the gateway) but no other
+   * isolated port of the bridge, so e.g. two builds never see each other. Default false.
+   */
+  isolated?: boolean;
 }
 
 /** One instance's place in its app's network. */
@@ -68,11 +87,11 @@ export interface AppNetworkHost {
   readonly prefix: string;
   /** Slipway's nftables table (family inet) for this prefix. */
   readonly table: string;
-  /** The app's network, created if missing; `egress` (default false) is updated if it differs. */
-  ensureApp(appId: string, options?: { egress?: boolean }): Promise<AppNetwork>;
+  /** The app's network, created if missing; `egress` and `hostTcpPorts` are updated if they differ. */
+  ensureApp(appId: string, options?: EnsureAppOptions): Promise<AppNetwork>;
   listApps(): Promise<AppNetwork[]>;
   /** A new namespace with an address in the app's block (the app's network must exist). */
-  attach(appId: string): Promise<InstanceNetwork>;
+  attach(appId: string, options?: AttachOptions): Promise<InstanceNetwork>;
   listAttached(appId: string): Promise<InstanceNetwork[]>;
   /**
    * Puts the instance's address and routes back into its namespace. runsc moves them into the
@@ -148,6 +167,7 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
         cidr: `${block.network}/${block.prefixLength}`,
         gateway: block.gateway,
         egress: alias.egress,
+        hostTcpPorts: alias.ports,
       });
     }
     return apps;
@@ -163,10 +183,11 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
   const findApp = async (appId: string): Promise<AppNetwork | undefined> =>
     (await listApps()).find((a) => a.appId === appId && a.bridge === bridgeName(appId));
 
-  const ensureApp = async (appId: string, egress: boolean): Promise<AppNetwork> => {
+  const ensureApp = async (appId: string, egress: boolean, ports: number[]): Promise<AppNetwork> => {
     const bridge = bridgeName(appId);
     const existing = await findApp(appId);
-    if (existing !== undefined && existing.egress === egress) return existing;
+    if (existing !== undefined && existing.egress === egress && existing.hostTcpPorts.join() === ports.join())
+      return existing;
     if (existing === undefined) {
       // A bridge left without its address or alias by a crash in the middle of this function.
       await run("ip", ["link", "del", bridge]).catch(() => undefined);
@@ -182,7 +203,8 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
       await writeFile(join(procSys, "net/ipv6/conf", bridge, "disable_ipv6"), "1\n").catch(() => undefined);
       await run("ip", ["addr", "add", `${block.gateway}/${block.prefixLength}`, "dev", bridge]);
     }
-    await run("ip", ["link", "set", bridge, "alias", JSON.stringify({ app: appId, egress })]);
+    const alias = ports.length === 0 ? { app: appId, egress } : { app: appId, egress, ports };
+    await run("ip", ["link", "set", bridge, "alias", JSON.stringify(alias)]);
     await run("ip", ["link", "set", bridge, "up"]);
     await applyRules();
     const made = await findApp(appId);
@@ -211,7 +233,7 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
     prefixLength: app.block.prefixLength,
   });
 
-  const attach = async (appId: string): Promise<InstanceNetwork> => {
+  const attach = async (appId: string, isolated: boolean): Promise<InstanceNetwork> => {
     const app = await findApp(appId);
     if (app === undefined) throw new Error(`app ${appId} has no network on this host; create it first`);
     const start = netnsPrefix(app.bridge);
@@ -222,6 +244,8 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
       await run("ip", ["netns", "add", net.netns]);
       await run("ip", ["link", "add", net.veth, "type", "veth", "peer", "name", "eth0", "netns", net.netns]);
       await run("ip", ["link", "set", net.veth, "master", app.bridge, "up"]);
+      if (isolated)
+        await run("ip", ["link", "set", "dev", net.veth, "type", "bridge_slave", "isolated", "on"]);
       await run("ip", ["-n", net.netns, "link", "set", "lo", "up"]);
       await configure(net, app.egress);
     } catch (err) {
@@ -268,9 +292,16 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
   return {
     prefix,
     table,
-    ensureApp: (appId, o = {}) => serial(() => ensureApp(appId, o.egress ?? false)),
+    ensureApp: (appId, o = {}) =>
+      serial(() =>
+        ensureApp(
+          appId,
+          o.egress ?? false,
+          [...new Set(o.hostTcpPorts ?? [])].sort((a, b) => a - b),
+        ),
+      ),
     listApps: () => serial(listApps),
-    attach: (appId) => serial(() => attach(appId)),
+    attach: (appId, o = {}) => serial(() => attach(appId, o.isolated ?? false)),
     listAttached: (appId) => serial(() => listAttached(appId)),
     reset: (net) => serial(() => reset(net)),
     detach: (netns) => serial(() => detach(netns)),
@@ -280,12 +311,17 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
   };
 }
 
-function parseAlias(alias: string | undefined): { app: string; egress: boolean } | undefined {
+function parseAlias(
+  alias: string | undefined,
+): { app: string; egress: boolean; ports: number[] } | undefined {
   if (alias === undefined) return undefined;
   try {
-    const parsed = JSON.parse(alias) as { app?: unknown; egress?: unknown };
+    const parsed = JSON.parse(alias) as { app?: unknown; egress?: unknown; ports?: unknown };
     if (typeof parsed.app !== "string") return undefined;
-    return { app: parsed.app, egress: parsed.egress === true };
+    const ports = Array.isArray(parsed.ports)
+      ? parsed.ports.filter((p): p is number => Number.isInteger(p))
+      : [];
+    return { app: parsed.app, egress: parsed.egress === true, ports };
   } catch {
     return undefined;
   }

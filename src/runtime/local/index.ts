@@ -20,7 +20,9 @@ export {
   type AppNetwork,
   type AppNetworkHost,
   type AppNetworkHostOptions,
+  type AttachOptions,
   createAppNetworkHost,
+  type EnsureAppOptions,
   type InstanceNetwork,
 } from "./app-network.js";
 export { parseOomKills, readHostOomKills, readOomKills } from "./cgroup-oom.js";
@@ -30,6 +32,21 @@ export {
   parseRunscVersion,
   type SandboxRuntime,
 } from "./detect-runtime.js";
+export {
+  type ConnectTarget,
+  DEFAULT_BUILD_EGRESS_ALLOW,
+  type EgressAllowlist,
+  parseConnectTarget,
+  parseEgressAllowlist,
+  splitHostList,
+} from "./egress-allowlist.js";
+export {
+  defaultBlockedAddresses,
+  type EgressDecision,
+  type EgressProxy,
+  type EgressProxyOptions,
+  startEgressProxy,
+} from "./egress-proxy.js";
 export {
   type HealthCheck,
   type HealthCheckFields,

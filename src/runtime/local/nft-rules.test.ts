@@ -60,4 +60,27 @@ table inet slipway_slw {
     assert.throws(() => renderNftRuleset({ table: "t", bridgeWildcard: "x-b*", apps }), /invalid interface/);
     assert.throws(() => renderNftRuleset({ table: "t t", bridgeWildcard: "x", apps: [] }), /invalid table/);
   });
+
+  it("lets an app reach only the listed TCP ports on its own gateway", () => {
+    const script = renderNftRuleset({
+      table: "t",
+      bridgeWildcard: "x-b*",
+      apps: [
+        { bridge: "x-b1", cidr: "10.0.0.0/26", egress: false, gateway: "10.0.0.1", hostTcpPorts: [3128] },
+      ],
+    });
+    assert.match(
+      script,
+      /established,related accept\n {4}iifname "x-b1" ip daddr 10\.0\.0\.1 tcp dport \{ 3128 \} accept\n {4}iifname "x-b\*" drop/,
+    );
+    const bad = (a: object) => () =>
+      renderNftRuleset({
+        table: "t",
+        bridgeWildcard: "x-b*",
+        apps: [{ bridge: "x-b1", cidr: "10.0.0.0/26", egress: false, ...a }],
+      });
+    assert.throws(bad({ hostTcpPorts: [80] }), /need its gateway/);
+    assert.throws(bad({ gateway: "10.0.0.1; flush ruleset", hostTcpPorts: [80] }), /need its gateway/);
+    assert.throws(bad({ gateway: "10.0.0.1", hostTcpPorts: [0] }), /invalid port/);
+  });
 });

@@ -11,6 +11,13 @@ export interface NftAppNetwork {
   cidr: string;
   /** Whether instances may open connections to the outside (masqueraded). */
   egress: boolean;
+  /** The bridge's own address; needed with `hostTcpPorts`. */
+  gateway?: string;
+  /**
+   * TCP ports on `gateway` the instances may connect to (e.g. the build egress proxy, ADR 0019);
+   * every other host port stays dropped. Default none.
+   */
+  hostTcpPorts?: readonly number[];
 }
 
 /** Input of {@link renderNftRuleset}. */
@@ -24,11 +31,13 @@ export interface NftRulesetInput {
 
 const NAME = /^[A-Za-z0-9_.-]+\*?$/;
 const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
  * The script that replaces table `inet <table>` with the rules for `apps`:
- * - input: from an app bridge only replies to connections the host opened (the router's); every
- *   other packet to any host address (the bridge's, loopback's, the LAN's) is dropped;
+ * - input: from an app bridge only replies to connections the host opened (the router's) and new
+ *   connections to the app's `hostTcpPorts` on its own gateway address; every other packet to any
+ *   host address (the bridge's, loopback's, the LAN's) is dropped;
  * - forward: within one bridge accepted (bridged traffic when br_netfilter is loaded), between app
  *   bridges dropped, into app bridges only replies, out of an app bridge only when egress is on;
  * - postrouting: egress is masqueraded behind the host's outgoing address.
@@ -46,6 +55,13 @@ export function renderNftRuleset(input: NftRulesetInput): string {
     "  chain input {",
     "    type filter hook input priority filter - 10; policy accept;",
     `    iifname ${wild} ct state established,related accept`,
+    ...input.apps.flatMap((a) =>
+      a.hostTcpPorts === undefined || a.hostTcpPorts.length === 0
+        ? []
+        : [
+            `    iifname ${quote(a.bridge)} ip daddr ${a.gateway} tcp dport { ${a.hostTcpPorts.join(", ")} } accept`,
+          ],
+    ),
     `    iifname ${wild} drop`,
     "  }",
     "  chain forward {",
@@ -82,6 +98,13 @@ function check(input: NftRulesetInput): void {
   const names = [input.bridgeWildcard, ...input.apps.map((a) => a.bridge)];
   for (const name of names)
     if (!NAME.test(name)) throw new Error(`renderNftRuleset: invalid interface name ${JSON.stringify(name)}`);
-  for (const app of input.apps)
+  for (const app of input.apps) {
     if (!CIDR.test(app.cidr)) throw new Error(`renderNftRuleset: invalid CIDR ${JSON.stringify(app.cidr)}`);
+    const ports = app.hostTcpPorts ?? [];
+    if (ports.length > 0 && !IPV4.test(app.gateway ?? ""))
+      throw new Error(`renderNftRuleset: hostTcpPorts of ${app.bridge} need its gateway address`);
+    for (const port of ports)
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new Error(`renderNftRuleset: invalid port ${JSON.stringify(port)} for ${app.bridge}`);
+  }
 }
