@@ -173,6 +173,9 @@ function globalSection(o: HaproxyConfigOptions): string[] {
     "global",
     `  stats socket ${o.statsSocket} mode 600 level admin${o.reloadable ? " expose-fd listeners" : ""}`,
     `  maxconn ${o.fairness ? fairnessDefaults(o.fairness).maxConn : 4096}`,
+    // Never share a port silently with another HAProxy (SO_REUSEPORT would split the traffic
+    // between them): a taken port is an error. Reloads hand the listeners over instead.
+    "  noreuseport",
     ...(o.reloadable ? [`  server-state-file ${o.reloadable.serverStateFile}`] : []),
     ...tlsGlobalLines(o.tls),
     "",
