@@ -9,13 +9,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient, type DeploymentJson } from "../src/api/index.js";
 import { repoRoot } from "./helpers/repo-root.js";
+import { getViaRouter, NOT_ROUTED } from "./helpers/router-get.js";
 import { type ServerProcess, slipway, startServer } from "./helpers/server-process.js";
 import { sharedTestStack, TEST_STACK_ROOT } from "./helpers/test-stack.js";
 import { waitFor } from "./helpers/wait-for.js";
@@ -31,8 +31,6 @@ function listFiles(base: string, rel = ""): string[] {
     return e.isDirectory() ? listFiles(base, path) : [path];
   });
 }
-/** The router's own answer for a host no app is routed at. */
-const NOT_ROUTED = "No app is routed here.\n";
 const TERMINAL = ["ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"];
 
 function git(cwd: string, ...args: string[]): string {
@@ -108,26 +106,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     let last = { status: 0, body: "" };
     await waitFor(
       async () => {
-        last = await new Promise((resolve) => {
-          const req = httpRequest(
-            {
-              host: "127.0.0.1",
-              port: server.httpPort,
-              path,
-              headers: { host: `${app}.localhost:${server.httpPort}` },
-            },
-            (res) => {
-              let body = "";
-              res.setEncoding("utf8");
-              res.on("data", (c: string) => {
-                body += c;
-              });
-              res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-            },
-          );
-          req.on("error", () => resolve({ status: 0, body: "" }));
-          req.end();
-        });
+        last = await getViaRouter(server.httpPort, `${app}.localhost:${server.httpPort}`, path);
         return last.status !== 0 && last.status !== 503 && last.body !== NOT_ROUTED;
       },
       30_000,

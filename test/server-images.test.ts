@@ -8,33 +8,16 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient, type DeploymentJson } from "../src/api/index.js";
 import { pushTreeImage, type StackRegistry, startStackRegistry } from "./helpers/oci-registry.js";
 import { repoRoot } from "./helpers/repo-root.js";
+import { getViaRouter, NOT_ROUTED } from "./helpers/router-get.js";
 import { type ServerProcess, startServer } from "./helpers/server-process.js";
 import { sharedTestStack, TEST_STACK_ROOT } from "./helpers/test-stack.js";
 import { waitFor } from "./helpers/wait-for.js";
-
-const NOT_ROUTED = "No app is routed here.\n";
-
-function get(port: number, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path: "/", headers: { host } }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => {
-        body += c;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", () => resolve({ status: 0, body: "" }));
-    req.end();
-  });
-}
 
 describe("slipway server with image sources and Dockerfiles", { timeout: 900_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), "slipway-server-images-"));
@@ -61,7 +44,7 @@ describe("slipway server with image sources and Dockerfiles", { timeout: 900_000
     let last = { status: 0, body: "" };
     await waitFor(
       async () => {
-        last = await get(port, `${app}.localhost:${port}`);
+        last = await getViaRouter(port, `${app}.localhost:${port}`);
         return last.status !== 0 && last.status !== 503 && last.body !== NOT_ROUTED;
       },
       15_000,

@@ -24,9 +24,10 @@ import {
   startInstance,
   superviseInstance,
 } from "../runtime/local/index.js";
-import { decryptSpecSecrets, type Keyring, secretContext } from "../secrets/index.js";
+import type { Keyring } from "../secrets/index.js";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import { plainSpec } from "./plain-spec.js";
 
 /** Options of {@link createLocalInstanceDriver}. */
 export interface LocalInstanceDriverOptions {
@@ -144,14 +145,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
       const stored = await readAnyArtifact(options.artifactsRoot, instance.spec.artifactId);
       if (stored === undefined)
         throw new Error(`artifact ${instance.spec.artifactId} is not on this machine`);
-      const spec =
-        options.secrets === undefined
-          ? deployment.spec.appSpec
-          : decryptSpecSecrets(
-              deployment.spec.appSpec,
-              options.secrets,
-              secretContext({ namespace, name: deployment.spec.app }),
-            );
+      const spec = plainSpec(deployment, options.secrets);
       const component = componentOf(deployment, instance, spec);
       const { artifact, image, stackVersion } = instanceArtifact(stored, component);
       const port = component.http_port ?? artifact.metadata.httpPort ?? 8080;

@@ -25,9 +25,10 @@ import {
   type DeploymentResourceSpec,
   SlipwayError,
 } from "../resources/index.js";
-import { decryptSpecSecrets, type Keyring, secretContext } from "../secrets/index.js";
+import type { Keyring } from "../secrets/index.js";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import { plainSpec } from "./plain-spec.js";
 import { type CodeSource, type SourcePolicy, temporaryCheckout } from "./source-checkout.js";
 
 /** Options of {@link createServerBuilder}. */
@@ -112,14 +113,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
         name: build.spec.deployment,
       });
       // SECRET values are stored encrypted; the build sees them in plaintext (masked in its log).
-      const appSpec =
-        options.secrets === undefined
-          ? deployment.spec.appSpec
-          : decryptSpecSecrets(
-              deployment.spec.appSpec,
-              options.secrets,
-              secretContext({ namespace, name: deployment.spec.app }),
-            );
+      const appSpec = plainSpec(deployment, options.secrets);
       const component = componentOf({ ...deployment.spec, appSpec }, build);
       const artifactsRoot = join(options.buildRoot, "artifacts");
       const mirrors = options.registryMirrors ?? {};
