@@ -4,11 +4,11 @@
  * doctl-shaped apps verbs, errors, and a clean stop on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { commitFolder } from "./helpers/git-repo.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { type ServerProcess, slipway, startServer } from "./helpers/server-process.js";
 
@@ -204,21 +204,7 @@ describe("slipway apps propose --source", () => {
   it("fetches a git repository by URL and branch, then proposes a spec that names them", async () => {
     const repo = mkdtempSync(join(tmpdir(), "slipway-propose-repo-"));
     try {
-      cpSync(join(root, "examples", "python-flask"), repo, { recursive: true });
-      const git = (...args: string[]) =>
-        execFileSync("git", args, {
-          cwd: repo,
-          env: {
-            ...process.env,
-            GIT_AUTHOR_NAME: "t",
-            GIT_AUTHOR_EMAIL: "t@t",
-            GIT_COMMITTER_NAME: "t",
-            GIT_COMMITTER_EMAIL: "t@t",
-          },
-        });
-      git("init", "-q", "-b", "trunk");
-      git("add", "-A");
-      git("commit", "-q", "-m", "flask");
+      commitFolder(join(root, "examples", "python-flask"), repo, "trunk");
       const url = `file://${repo}`;
       const res = await slipway(["apps", "propose", "--source", url, "--branch", "trunk", "-o", "json"], {});
       assert.equal(res.code, 0, res.stderr);

@@ -21,6 +21,7 @@ import {
   spareBackendName,
 } from "../src/router/index.js";
 import { type AppSpec, normalize } from "../src/spec/index.js";
+import { freePort } from "./helpers/haproxy.js";
 import { waitFor } from "./helpers/wait-for.js";
 
 interface Reply {
@@ -69,12 +70,6 @@ async function startEcho(name: string): Promise<{ server: Server; port: number }
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   return { server, port: (server.address() as AddressInfo).port };
-}
-
-async function freePort(): Promise<number> {
-  const { server, port } = await startEcho("probe");
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const appA: AppSpec = { name: "a", services: [{ name: "web", http_port: 3000 }] };

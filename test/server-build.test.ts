@@ -7,13 +7,14 @@
  * with its reason in the log. Needs root (runsc).
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient, type DeploymentJson } from "../src/api/index.js";
+import { commitFolder } from "./helpers/git-repo.js";
+import { freePort } from "./helpers/haproxy.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { getViaRouter, NOT_ROUTED } from "./helpers/router-get.js";
 import { type ServerProcess, slipway, startServer } from "./helpers/server-process.js";
@@ -32,31 +33,6 @@ function listFiles(base: string, rel = ""): string[] {
   });
 }
 const TERMINAL = ["ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"];
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@t",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@t",
-    },
-  }).trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
-    });
-  });
-}
 
 describe("slipway server builds apps", { timeout: 600_000 }, () => {
   const root = repoRoot();
@@ -156,11 +132,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
   before(async () => {
     assert.equal(process.getuid?.(), 0, "builds run in gVisor and need root");
     await sharedTestStack();
-    cpSync(join(root, "examples", "node-express"), repo, { recursive: true });
-    git(repo, "init", "-q", "-b", "main");
-    git(repo, "add", "-A");
-    git(repo, "commit", "-q", "-m", "first");
-    commit = git(repo, "rev-parse", "HEAD");
+    commit = commitFolder(join(root, "examples", "node-express"), repo);
     const extra = ["--stacks-dir", TEST_STACK_ROOT, "--allow-file-git-urls", "--verbose"];
     if (existsSync(HOST_CA)) extra.push("--build-ca-file", HOST_CA);
     server = await startServer(dataDir, extra);
@@ -321,10 +293,7 @@ describe("slipway server builds apps", { timeout: 600_000 }, () => {
     const ids = new Map<string, string>();
     for (const example of examples) {
       const exampleRepo = join(dir, "repos", `ex-${example}`);
-      cpSync(join(root, "examples", example), exampleRepo, { recursive: true });
-      git(exampleRepo, "init", "-q", "-b", "main");
-      git(exampleRepo, "add", "-A");
-      git(exampleRepo, "commit", "-q", "-m", example);
+      commitFolder(join(root, "examples", example), exampleRepo);
       const { spec } = await client.proposeApp({
         body: {
           name: `ex-${example}`,

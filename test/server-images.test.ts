@@ -6,12 +6,12 @@
  * deployed into gVisor sandboxes and answering through the router. Needs root.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient, type DeploymentJson } from "../src/api/index.js";
+import { commitFolder } from "./helpers/git-repo.js";
 import { pushTreeImage, type StackRegistry, startStackRegistry } from "./helpers/oci-registry.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { getViaRouter, NOT_ROUTED } from "./helpers/router-get.js";
@@ -119,21 +119,7 @@ describe("slipway server with image sources and Dockerfiles", { timeout: 900_000
 
   it("builds examples/dockerfile-app from a git repository with buildah and serves it", async () => {
     const repo = join(dir, "repos", "dockerfile-app");
-    cpSync(join(repoRoot(), "examples", "dockerfile-app"), repo, { recursive: true });
-    const git = (...args: string[]) =>
-      execFileSync("git", args, {
-        cwd: repo,
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: "t",
-          GIT_AUTHOR_EMAIL: "t@t",
-          GIT_COMMITTER_NAME: "t",
-          GIT_COMMITTER_EMAIL: "t@t",
-        },
-      });
-    git("init", "-q", "-b", "main");
-    git("add", "-A");
-    git("commit", "-q", "-m", "dockerfile app");
+    commitFolder(join(repoRoot(), "examples", "dockerfile-app"), repo);
     const started = performance.now();
     await client.createApp({
       body: {

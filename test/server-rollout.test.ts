@@ -7,12 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient, type DeploymentJson } from "../src/api/index.js";
 import type { AppSpec } from "../src/spec/index.js";
+import { commitFolder } from "./helpers/git-repo.js";
 import { type Load, startLoad } from "./helpers/http-load.js";
 import { repoRoot } from "./helpers/repo-root.js";
 import { type ServerProcess, startServer } from "./helpers/server-process.js";
@@ -85,20 +86,7 @@ describe("rollouts under load through the router", { timeout: 900_000 }, () => {
   before(async () => {
     assert.equal(process.getuid?.(), 0, "instances run in gVisor and need root");
     await sharedTestStack();
-    cpSync(join(repoRoot(), "examples", "node-express"), repo, { recursive: true });
-    const env = {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@t",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@t",
-    };
-    for (const args of [
-      ["init", "-q", "-b", "main"],
-      ["add", "-A"],
-      ["commit", "-q", "-m", "app"],
-    ])
-      execFileSync("git", args, { cwd: repo, env });
+    commitFolder(join(repoRoot(), "examples", "node-express"), repo);
     server = await startServer(join(dir, "data"), [
       "--stacks-dir",
       TEST_STACK_ROOT,

@@ -6,13 +6,14 @@
  * minute, so the pushed storage is cached per stack version under /var/cache/slipway/test-registry
  * and later restored with hard links (blobs never change in place).
  */
+
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { BuildStackResult } from "../../src/build/index.js";
+import { freePort } from "./haproxy.js";
 import { waitFor } from "./wait-for.js";
 
 const exec = promisify(execFile);
@@ -29,15 +30,6 @@ export interface OciRegistry {
   storageDir: string;
   /** Stops the process (SIGTERM, then SIGKILL) and waits for it. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
-  const address = server.address();
-  await new Promise((ok) => server.close(ok));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 /** Starts `docker-registry serve` on a free loopback port with storage in `storageDir`. */

@@ -4,10 +4,10 @@
  * renderStaticBackend's and the edge cache section added. Used by test/static-sites.test.ts and
  * bench/static.ts.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -26,6 +26,7 @@ import {
   staticSiteOf,
 } from "../../src/router/index.js";
 import { type AppSpec, normalize } from "../../src/spec/index.js";
+import { freePort } from "./haproxy.js";
 import { waitFor } from "./wait-for.js";
 
 /** One app whose static sites are served from `roots[component]`. */
@@ -46,16 +47,6 @@ export interface StaticStack {
   sites: Map<string, StaticSite>;
   config: string;
   close(): Promise<void>;
-}
-
-/** A free TCP port on loopback (closed again; tests bind it right after). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return typeof address === "object" && address !== null ? address.port : 0;
 }
 
 /** Starts the static server and HAProxy for `apps`; `close()` stops both and removes the temp dir. */
