@@ -5,6 +5,7 @@
  */
 import type { Build } from "../resources/build.js";
 import type { Builder, BuildResult } from "./builder.js";
+import { type CallRun, CallRuns } from "./call-runs.js";
 
 /** How a builder call ended. */
 export type RunOutcome =
@@ -14,17 +15,7 @@ export type RunOutcome =
   | { kind: "aborted" };
 
 /** One builder call. */
-export interface Run {
-  /** The uid of the Build it builds (a Build deleted and created again is another Build). */
-  readonly uid: string;
-  /** Set once the call settled. */
-  outcome?: RunOutcome;
-}
-
-interface Entry extends Run {
-  readonly abort: AbortController;
-  done: Promise<void>;
-}
+export type Run = CallRun<RunOutcome>;
 
 async function callBuilder(
   builder: Builder,
@@ -42,15 +33,7 @@ async function callBuilder(
 }
 
 /** Builder calls by key; each key has at most one call that is not aborted. */
-export class BuildRuns {
-  readonly #runs = new Map<string, Entry>();
-  readonly #settling = new Set<Promise<void>>();
-
-  /** The call of `key`, if one was started and not forgotten. */
-  get(key: string): Run | undefined {
-    return this.#runs.get(key);
-  }
-
+export class BuildRuns extends CallRuns<RunOutcome> {
   /**
    * Starts `builder.build` for `build` under `key`. `onSettled` runs once the call settled and
    * its outcome is recorded (the controller enqueues the key there).
@@ -61,30 +44,11 @@ export class BuildRuns {
     builder: Builder,
     hooks: { log(line: string): void; onSettled(): void },
   ): void {
-    const abort = new AbortController();
-    const entry: Entry = { uid: build.metadata.uid, abort, done: Promise.resolve() };
-    const done = callBuilder(builder, build, abort.signal, hooks.log).then((outcome) => {
-      entry.outcome = outcome;
-      this.#settling.delete(done);
-      hooks.onSettled();
-    });
-    entry.done = done;
-    this.#settling.add(done);
-    this.#runs.set(key, entry);
-  }
-
-  /** Forgets the call of `key`, aborting it if it is still running; resolves once it settled. */
-  cancel(key: string): Promise<void> {
-    const entry = this.#runs.get(key);
-    if (entry === undefined) return Promise.resolve();
-    this.#runs.delete(key);
-    entry.abort.abort();
-    return entry.done;
-  }
-
-  /** Aborts every call and resolves once all have settled. */
-  async stopAll(): Promise<void> {
-    for (const entry of this.#runs.values()) entry.abort.abort();
-    await Promise.all([...this.#settling]);
+    this.startCall(
+      key,
+      build.metadata.uid,
+      (signal) => callBuilder(builder, build, signal, hooks.log),
+      hooks.onSettled,
+    );
   }
 }

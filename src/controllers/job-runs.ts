@@ -4,6 +4,7 @@
  * cancel or a timeout), and its outcome waits here until the next reconcile of the key writes it.
  */
 import type { JobInvocation } from "../resources/job-invocation.js";
+import { type CallRun, CallRuns } from "./call-runs.js";
 import type { JobRunner } from "./job-runner.js";
 
 /** How a runner call ended. */
@@ -14,17 +15,7 @@ export type JobRunOutcome =
   | { kind: "aborted" };
 
 /** One runner call. */
-export interface JobRun {
-  /** The uid of the invocation it runs. */
-  readonly uid: string;
-  /** Set once the call settled. */
-  outcome?: JobRunOutcome;
-}
-
-interface Entry extends JobRun {
-  readonly abort: AbortController;
-  done: Promise<void>;
-}
+export type JobRun = CallRun<JobRunOutcome>;
 
 async function callRunner(
   runner: JobRunner,
@@ -42,15 +33,7 @@ async function callRunner(
 }
 
 /** Runner calls by key; each key has at most one call that is not aborted. */
-export class JobRuns {
-  readonly #runs = new Map<string, Entry>();
-  readonly #settling = new Set<Promise<void>>();
-
-  /** The call of `key`, if one was started and not forgotten. */
-  get(key: string): JobRun | undefined {
-    return this.#runs.get(key);
-  }
-
+export class JobRuns extends CallRuns<JobRunOutcome> {
   /** Starts `runner.run` for `invocation` under `key`; `onSettled` runs once its outcome is recorded. */
   start(
     key: string,
@@ -58,30 +41,11 @@ export class JobRuns {
     runner: JobRunner,
     hooks: { log(line: string): void; onSettled(): void },
   ): void {
-    const abort = new AbortController();
-    const entry: Entry = { uid: invocation.metadata.uid, abort, done: Promise.resolve() };
-    const done = callRunner(runner, invocation, abort.signal, hooks.log).then((outcome) => {
-      entry.outcome = outcome;
-      this.#settling.delete(done);
-      hooks.onSettled();
-    });
-    entry.done = done;
-    this.#settling.add(done);
-    this.#runs.set(key, entry);
-  }
-
-  /** Forgets the call of `key`, aborting it if it still runs; resolves once it settled. */
-  cancel(key: string): Promise<void> {
-    const entry = this.#runs.get(key);
-    if (entry === undefined) return Promise.resolve();
-    this.#runs.delete(key);
-    entry.abort.abort();
-    return entry.done;
-  }
-
-  /** Aborts every call and resolves once all have settled. */
-  async stopAll(): Promise<void> {
-    for (const entry of this.#runs.values()) entry.abort.abort();
-    await Promise.all([...this.#settling]);
+    this.startCall(
+      key,
+      invocation.metadata.uid,
+      (signal) => callRunner(runner, invocation, signal, hooks.log),
+      hooks.onSettled,
+    );
   }
 }
