@@ -152,7 +152,7 @@ describe("build lifecycle (gVisor, real stack)", { timeout: 900_000 }, () => {
     assert.ok(lines.includes("about to fail"), lines.join("\n"));
     const left = await readdir(join(work, "artifacts"));
     assert.deepEqual(
-      left.filter((n) => n.endsWith(".tmp")),
+      left.filter((n) => n.includes(".tmp")),
       [],
     );
     assert.deepEqual(await readdir(join(work, "work")), [], "no workspace left");

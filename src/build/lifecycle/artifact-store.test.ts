@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -62,6 +62,27 @@ test("publishImageArtifact publishes rootfs/ with format image; the app readers 
     await writeFile(join(root, "a", "app1", "metadata.json"), JSON.stringify(old));
     const read = await readAnyArtifact(join(root, "a"), "app1");
     assert.ok(read !== undefined && "appDir" in read);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("publishArtifact of one id by several builds at once keeps one artifact and fails none", async () => {
+  const root = await mkdtemp(join(tmpdir(), "artifact-store-"));
+  try {
+    const meta = {
+      id: "same",
+      group: "nodejs" as const,
+      workdir: "/workspace",
+      env: {},
+      stackVersion: "v",
+      createdAt: "2026-01-01T00:00:00.000Z",
+    };
+    const trees = await Promise.all([1, 2, 3, 4].map((n) => tree(root, `t${n}`)));
+    const published = await Promise.all(trees.map((t) => publishArtifact(join(root, "a"), t, meta)));
+    assert.deepEqual(new Set(published.map((p) => p.dir)).size, 1);
+    assert.deepEqual(await readdir(join(root, "a")), ["same"], "no temporary folder is left");
+    assert.equal(await readFile(join(root, "a", "same", "app", "f"), "utf8"), "12345");
   } finally {
     await rm(root, { recursive: true, force: true });
   }

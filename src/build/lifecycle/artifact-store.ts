@@ -7,6 +7,7 @@
  * An artifact is published by renaming a complete `<id>.tmp` folder, so a reader sees either no
  * artifact or a whole one.
  */
+import { randomBytes } from "node:crypto";
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BuildpackGroup } from "../../detect/index.js";
@@ -135,7 +136,7 @@ export async function readImageArtifact(root: string, id: string): Promise<Store
 /**
  * Publishes `tree` (moved, not copied, when on the same file system) with `metadata` as artifact
  * `metadata.id` under `root`, with `sizeBytes` filled in. When another build published the same id
- * first, that one is kept and returned. On failure no `<id>.tmp` is left.
+ * first, that one is kept and returned. On failure no `<id>.tmp-*` folder is left.
  */
 export async function publishArtifact(
   root: string,
@@ -177,9 +178,10 @@ async function publish(
   complete: (sizeBytes: number) => AnyArtifactMetadata,
 ): Promise<AnyStoredArtifact> {
   const dir = join(root, id);
-  const tmp = `${dir}.tmp`;
+  // Each publish has its own temporary folder: two builds of the same id (two components of one
+  // source, or two deployments at once) may publish at the same moment.
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   await mkdir(root, { recursive: true });
-  await rm(tmp, { recursive: true, force: true });
   try {
     await mkdir(tmp);
     await moveTree(tree, join(tmp, sub));
@@ -190,7 +192,16 @@ async function publish(
       await rm(tmp, { recursive: true, force: true });
       return existing;
     }
-    await rename(tmp, dir);
+    try {
+      await rename(tmp, dir);
+    } catch (err) {
+      // Another publish of the same id won the rename: keep its artifact.
+      const code = (err as NodeJS.ErrnoException).code;
+      const winner = code === "ENOTEMPTY" || code === "EEXIST" ? await readAnyArtifact(root, id) : undefined;
+      if (winner === undefined) throw err;
+      await rm(tmp, { recursive: true, force: true });
+      return winner;
+    }
     return isImage(full)
       ? { dir, rootfsDir: join(dir, "rootfs"), metadata: full }
       : { dir, appDir: join(dir, "app"), metadata: full };

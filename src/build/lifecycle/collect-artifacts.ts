@@ -1,7 +1,7 @@
 /**
  * Garbage collection of the artifact store: removes published artifacts that are not retained
  * and are older than a grace period (an artifact published a moment ago may belong to a build
- * whose status is not written yet), plus `<id>.tmp` leftovers of builds that crashed.
+ * whose status is not written yet), plus `<id>.tmp*` leftovers of builds that crashed.
  */
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -38,7 +38,8 @@ export async function collectArtifacts(options: CollectArtifactsOptions): Promis
   const result: CollectArtifactsResult = { removed: [], freedBytes: 0, kept: 0 };
   for (const name of names.sort()) {
     const dir = join(options.artifactsRoot, name);
-    const tmp = name.endsWith(".tmp") && ID.test(name.slice(0, -4));
+    // `<id>.tmp` (older builds) or `<id>.tmp-<pid>-<random>`: a publish that never finished.
+    const tmp = /^[0-9a-f]{64}\.tmp(-[0-9]+-[0-9a-f]+)?$/.test(name);
     if (!tmp && !ID.test(name)) continue;
     const info = await stat(dir).catch(() => undefined);
     if (info === undefined) continue;
