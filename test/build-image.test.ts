@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
@@ -13,11 +15,13 @@ import {
   BuildError,
   type BuildStackResult,
   buildDockerfile,
+  type DockerfileNetwork,
   type ImageResult,
   pullImage,
 } from "../src/build/index.js";
+import { startBuildEgressOnPrefix } from "../src/main/build-egress.js";
 import { SlipwayError } from "../src/resources/index.js";
-import { renderOciSpec, startSandbox } from "../src/runtime/local/index.js";
+import { DEFAULT_BUILD_EGRESS_ALLOW, renderOciSpec, startSandbox } from "../src/runtime/local/index.js";
 import {
   pushTreeImage,
   registryDigest,
@@ -29,6 +33,29 @@ import { sharedTestStack } from "./helpers/test-stack.js";
 import { waitFor } from "./helpers/wait-for.js";
 
 const exec = promisify(execFile);
+const HOST_CA = "/etc/ssl/certs/ca-certificates.crt";
+
+/** Runs in a RUN step: one line per probe, `name OPEN|FAIL reason|STATUS`. */
+const EGRESS_PROBE = `
+import { connect } from "node:net";
+import { request } from "node:http";
+const proxy = new URL(process.env.HTTPS_PROXY);
+const direct = (name, host, port) => new Promise((done) => {
+  const s = connect({ host, port: Number(port), timeout: 3000 });
+  s.once("connect", () => { console.log(name, "OPEN"); s.destroy(); done(); });
+  s.once("timeout", () => { console.log(name, "FAIL timeout"); s.destroy(); done(); });
+  s.once("error", (e) => { console.log(name, "FAIL", e.code); done(); });
+});
+const [, , port, hostIp] = process.argv;
+await direct("loopback", "127.0.0.1", port);
+await direct("host-ip", hostIp, port);
+await new Promise((done) => {
+  const req = request({ host: proxy.hostname, port: Number(proxy.port), method: "CONNECT", path: "example.com:443" });
+  req.once("connect", (res, socket) => { console.log("proxy-example", res.statusCode); socket.destroy(); done(); });
+  req.once("error", (e) => { console.log("proxy-example", "FAIL", e.code); done(); });
+  req.end();
+});
+`;
 const say = (text: string) => process.stdout.write(`# ${text}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -83,7 +110,10 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
     (await readFile(countFile, "utf8").catch(() => "")).split("\n").filter((l) => l.startsWith("--root"))
       .length;
 
-  const build = (sourceRoot: string, extra: { envs?: BuildEnv[]; dockerfilePath?: string } = {}) =>
+  const build = (
+    sourceRoot: string,
+    extra: { envs?: BuildEnv[]; dockerfilePath?: string; network?: DockerfileNetwork } = {},
+  ) =>
     buildDockerfile({
       sourceRoot,
       artifactsRoot: join(work, "artifacts"),
@@ -250,6 +280,67 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
       "",
       "no process of the build is left",
     );
+  });
+
+  test("RUN steps install from npm through the builds network and reach nothing else", async () => {
+    // The builds network and proxy of ADR 0019, on this test's own prefix.
+    const egress = await startBuildEgressOnPrefix({
+      prefix: `i${process.pid.toString(36)}`.slice(0, 6),
+      allow: DEFAULT_BUILD_EGRESS_ALLOW,
+      clear: true,
+    });
+    // A host service on every address: loopback and the primary address must both stay closed.
+    let accepted = 0;
+    const listener = createNetServer((s) => {
+      accepted++;
+      s.destroy();
+    });
+    await new Promise<void>((done) => listener.listen(0, "0.0.0.0", done));
+    const { port } = listener.address() as AddressInfo;
+    const hostIp = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a !== undefined && a.family === "IPv4" && !a.internal)?.address;
+    assert.ok(hostIp, "the host has a non-loopback IPv4 address");
+    try {
+      const dir = await context(
+        "egress",
+        [
+          "FROM slipway/stack:bookworm",
+          "WORKDIR /app",
+          // This machine reaches npm through a TLS-intercepting proxy: the build trusts its CA.
+          "COPY ca.crt probe.mjs ./",
+          "RUN NODE_EXTRA_CA_CERTS=/app/ca.crt npm_config_cafile=/app/ca.crt npm install --no-audit --no-fund is-number@7.0.0 \\",
+          `  && node probe.mjs ${port} ${hostIp} > /app/probe.txt`,
+          "",
+        ].join("\n"),
+      );
+      await cp(HOST_CA, join(dir, "ca.crt"));
+      await writeFile(join(dir, "probe.mjs"), EGRESS_PROBE);
+      const built = await build(dir, { network: egress });
+      const pkg = JSON.parse(
+        await readFile(join(built.rootfsDir, "app/node_modules/is-number/package.json"), "utf8"),
+      ) as { version: string };
+      assert.equal(pkg.version, "7.0.0", "npm install through the proxy worked");
+      const lines = new Map(
+        (await readFile(join(built.rootfsDir, "app/probe.txt"), "utf8"))
+          .trim()
+          .split("\n")
+          .map((l) => [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)] as const),
+      );
+      say(`RUN-step probes: ${JSON.stringify(Object.fromEntries(lines))}`);
+      assert.match(lines.get("loopback") ?? "", /^FAIL/, "the host's loopback is not the step's");
+      assert.match(lines.get("host-ip") ?? "", /^FAIL/, "the host's address is unreachable");
+      assert.match(lines.get("proxy-example") ?? "", /^403/, "the proxy refuses non-registries");
+      assert.equal(accepted, 0, "no connection reached the host service");
+      assert.doesNotMatch(
+        JSON.stringify(built.metadata),
+        /PROXY|proxy/,
+        "the proxy settings are not part of the image",
+      );
+    } finally {
+      listener.close();
+      await egress.stop();
+    }
   });
 
   test("a dockerfile_path outside the context is rejected before anything runs", async () => {

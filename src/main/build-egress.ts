@@ -80,7 +80,11 @@ export async function startBuildEgress(options: BuildEgressOptions): Promise<Bui
     },
     attach: async () => {
       const inst = await network.attach(BUILDS_NETWORK_ID, { isolated: true });
-      return { netnsPath: inst.netnsPath, release: () => network.detach(inst.netns) };
+      return {
+        netnsPath: inst.netnsPath,
+        address: `${inst.ip}/${inst.prefixLength}`,
+        release: () => network.detach(inst.netns),
+      };
     },
     stop: async () => {
       await proxy.close();

@@ -26,7 +26,7 @@ export interface GvisorBuildSandboxOptions {
 /** The restricted network of `network: "registries"` requests. */
 export interface BuildEgressNetwork {
   /** A fresh network namespace that reaches only the egress proxy; `release` removes it. */
-  attach(): Promise<{ netnsPath: string; release(): Promise<void> }>;
+  attach(): Promise<{ netnsPath: string; address: string; release(): Promise<void> }>;
   /** Points the build's package managers at the proxy (HTTPS_PROXY & co.). */
   readonly env: Readonly<Record<string, string>>;
 }

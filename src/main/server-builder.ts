@@ -10,6 +10,7 @@ import {
   buildDockerfile,
   buildEnvs,
   DEFAULT_STACK,
+  type DockerfileNetwork,
   gitCloneTarget,
   pullImage,
   type RegistryMirrors,
@@ -44,6 +45,11 @@ export interface ServerBuilderOptions extends SourcePolicy {
   secrets?: Keyring;
   /** Registry mirrors image pulls and Dockerfile `FROM`s go through (prefix -> URL); default none. */
   registryMirrors?: RegistryMirrors;
+  /**
+   * Where Dockerfile RUN steps may connect (the builds network, ADR 0019); default none: RUN
+   * steps get gVisor's loopback only.
+   */
+  dockerfileNetwork?: DockerfileNetwork;
 }
 
 /** A built component as far as its source is concerned. */
@@ -149,6 +155,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
             workRoot,
             storageRoot: join(options.buildRoot, "containers"),
             mirrors,
+            ...(options.dockerfileNetwork === undefined ? {} : { network: options.dockerfileNetwork }),
             limits: {
               timeoutMs: options.limits.timeoutMs,
               memoryMiB: options.limits.memoryMiB,

@@ -143,6 +143,7 @@ export async function runServer(argv: string[]): Promise<number> {
     buildRoot,
     stacksRoot: values["stacks-dir"] ?? join(dataDir, "stacks"),
     runInSandbox: createGvisorBuildSandbox({ workDir: join(buildRoot, "sandboxes"), egress: buildEgress }),
+    dockerfileNetwork: buildEgress,
     limits: BUILD_LIMITS,
   });
   const manager = createSlipwayManager({

@@ -1,6 +1,7 @@
 /**
  * Dockerfile builds without a Docker engine: `buildah bud` with RUN steps in gVisor (runsc via a
- * wrapper, host network), storage under Slipway's own root (vfs driver), `FROM` resolved through
+ * wrapper; with a network, in one namespace of the builds network that reaches only the egress
+ * proxy, ADR 0019; without one, gVisor's empty network), storage under Slipway's own root (vfs driver), `FROM` resolved through
  * the registry mirrors; the final root file system is exported straight into an image artifact. The artifact id covers every input, so an unchanged build never runs buildah.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -21,7 +22,24 @@ import { type ImageTools, toolEnv } from "./image-tools.js";
 import { asRecord, imageRunConfig } from "./oci-layout.js";
 import { mirrorsFingerprint, type RegistryMirrors, renderRegistriesConf } from "./registry-mirrors.js";
 import { type RunToolOptions, runTool, type ToolResult } from "./run-tool.js";
-import { writeRunscWrapper } from "./runsc-wrapper.js";
+import { type WrapperNetns, writeRunscWrapper } from "./runsc-wrapper.js";
+
+/**
+ * Where RUN steps may connect to: a namespace that reaches only the builds' egress proxy
+ * (src/main/build-egress.ts) and the environment pointing at the proxy.
+ */
+export interface DockerfileNetwork {
+  /** A fresh namespace for one build; `release` removes it. */
+  attach(): Promise<{ netnsPath: string; address: string; release(): Promise<void> }>;
+  /** HTTPS_PROXY & co.; given to RUN steps as build arguments, never stored in the image. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Docker's predefined proxy arguments: RUN steps see them without an `ARG` line, and they are
+ * left out of the image's history and config.
+ */
+const PROXY_ARGS = new Set(["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY"]);
 
 /** Limits of a Dockerfile build. */
 export interface DockerfileLimits {
@@ -65,6 +83,11 @@ export interface BuildDockerfileOptions {
   tools?: ImageTools;
   /** Default: only the 30-minute wall-time limit. */
   limits?: DockerfileLimits;
+  /**
+   * The network of RUN steps; default none (gVisor's loopback only). The server passes the
+   * builds network, so steps reach package registries through the proxy and nothing else.
+   */
+  network?: DockerfileNetwork;
   /** Aborting stops the build. */
   signal?: AbortSignal;
   /** Receives buildah's, skopeo's and umoci's output lines, SECRET values masked. */
@@ -133,16 +156,24 @@ export async function buildDockerfile(options: BuildDockerfileOptions): Promise<
     if (options.log !== undefined) run.log = options.log;
     return runTool(run);
   };
+  let release: (() => Promise<void>) | undefined;
   try {
     await Promise.all([mkdir(tmp), mkdir(runscState), mkdir(join(work, "registries.conf.d"))]);
     await writeFile(join(work, "registries.conf"), renderRegistriesConf(options.mirrors));
+    let netns: WrapperNetns | undefined;
+    if (options.network !== undefined) {
+      const net = await options.network.attach();
+      release = net.release;
+      netns = { path: net.netnsPath, address: net.address };
+    }
     const runtime = await writeRunscWrapper({
       dir: work,
       stateRoot: runscState,
       ...(options.tools?.runsc === undefined ? {} : { runscPath: options.tools.runsc }),
+      ...(netns === undefined ? {} : { netns }),
     });
     const rootfs = join(work, "rootfs");
-    const { args, env } = budArgs(options, ctx, envs, runtime, tag, rootfs);
+    const { args, env } = budArgs(options, ctx, envs, { runtime, tag, rootfs, netns });
     const built = await tool(args, env);
     if (built.code !== 0) {
       const timedOut = signal.aborted && !(options.signal?.aborted ?? false);
@@ -163,6 +194,7 @@ export async function buildDockerfile(options: BuildDockerfileOptions): Promise<
     // The built image is in the artifact now; base images stay cached in the storage root.
     await tool(["rmi", "--force", tag], {}, AbortSignal.timeout(60_000)).catch(() => undefined);
     await cleanupRunsc(options.tools?.runsc ?? "runsc", runscState, tmp, mask);
+    await release?.().catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
 }
@@ -171,17 +203,21 @@ function budArgs(
   options: BuildDockerfileOptions,
   ctx: BuildContext,
   envs: readonly BuildEnv[],
-  runtime: string,
-  tag: string,
-  rootfs: string,
+  run: { runtime: string; tag: string; rootfs: string; netns: WrapperNetns | undefined },
 ): { args: string[]; env: Record<string, string> } {
+  const { runtime, tag, rootfs, netns } = run;
   const args = [
     "bud",
     "--isolation=oci",
     `--runtime=${runtime}`,
-    "--runtime-flag=network=host",
+    // In the namespace runsc takes over (network=sandbox, its default); without one, runsc's
+    // own network with nothing but loopback.
+    ...(netns === undefined ? ["--runtime-flag=network=none"] : [`--network=ns:${netns.path}`]),
     "--layers=false",
   ];
+  // The proxy is not the build's business: predefined proxy arguments never reach the image.
+  for (const [key, value] of Object.entries(options.network?.env ?? {}))
+    if (PROXY_ARGS.has(key.toUpperCase())) args.push(`--build-arg=${key}=${value}`);
   const limits = options.limits ?? {};
   if (limits.memoryMiB !== undefined) args.push(`--memory=${limits.memoryMiB}m`);
   if (limits.cpus !== undefined)

@@ -4,7 +4,12 @@
  * artifact (`<id>/rootfs/` + run config) in the artifact store.
  */
 export { type BuildContext, buildContext } from "./build-context.js";
-export { type BuildDockerfileOptions, buildDockerfile, type DockerfileLimits } from "./build-dockerfile.js";
+export {
+  type BuildDockerfileOptions,
+  buildDockerfile,
+  type DockerfileLimits,
+  type DockerfileNetwork,
+} from "./build-dockerfile.js";
 export { type DockerfileIdInputs, dockerfileImageId, pulledImageId } from "./image-artifact-id.js";
 export {
   type ImageReference,
