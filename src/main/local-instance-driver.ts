@@ -52,6 +52,12 @@ export interface LocalInstanceDriverOptions {
 
 type Component = ServiceSpec;
 
+/**
+ * How soon a starting instance's failed readiness probe is retried: it takes traffic within this
+ * much of listening instead of at its next period (health-check.ts, startup probing).
+ */
+const STARTUP_PROBE_MS = 100;
+
 /** The least time an instance gets to pass its readiness check before it counts as failed. */
 const STARTUP_GRACE_MS = 60_000;
 
@@ -245,6 +251,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           const check = startHealthCheck({
             settings: readiness,
             host: net.ip,
+            startupIntervalMs: STARTUP_PROBE_MS,
             // Every probe: readiness flips, and the failure count matters before the first ready.
             onProbe: (health) => {
               if (health.state === "ready") {

@@ -90,6 +90,78 @@ describe("health checks", () => {
     );
   });
 
+  it("retries fast while starting, counting at most one failure per period, then probes per period", async () => {
+    const sleeps: number[] = [];
+    const counted: HealthStatus[] = [];
+    let clock = 0;
+    // Four failures 100 ms apart, then success: only the first failure is counted (the period is
+    // 10 s), the check is ready after the fifth probe and then goes back to one probe per period.
+    const outcomes = [false, false, false, false, true, false];
+    let done: () => void = () => {};
+    const finished = new Promise<void>((r) => {
+      done = r;
+    });
+    const settings = { ...healthCheckSettings(undefined, 80), failureThreshold: 2 };
+    const check = startHealthCheck({
+      settings,
+      host: "10.0.0.2",
+      startupIntervalMs: 100,
+      now: () => clock,
+      probe: async () => {
+        if (outcomes.shift() !== true) throw new Error("refused");
+      },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      onProbe: (s) => {
+        counted.push(s);
+        if (outcomes.length === 0) done();
+      },
+    });
+    await finished;
+    await check.stop();
+    assert.deepEqual(sleeps.slice(0, 7), [0, 100, 100, 100, 100, 10_000, 10_000]);
+    assert.deepEqual(
+      counted.map((s) => [s.state, s.consecutiveFailures]),
+      [
+        ["not-ready", 1],
+        ["ready", 0],
+        ["ready", 1],
+      ],
+      "startup retries inside one period are not counted; after ready every failure is",
+    );
+  });
+
+  it("while starting, a failure is counted again once a period has passed", async () => {
+    let clock = 0;
+    const counted: number[] = [];
+    let done: () => void = () => {};
+    const finished = new Promise<void>((r) => {
+      done = r;
+    });
+    const settings = { ...healthCheckSettings({ period_seconds: 1 }, 80), failureThreshold: 3 };
+    const check = startHealthCheck({
+      settings,
+      host: "10.0.0.2",
+      startupIntervalMs: 250,
+      now: () => clock,
+      probe: async () => {
+        throw new Error("refused");
+      },
+      sleep: async (ms) => {
+        clock += ms;
+      },
+      onProbe: (s) => {
+        counted.push(clock);
+        if (s.consecutiveFailures === 3) done();
+      },
+    });
+    await finished;
+    await check.stop();
+    assert.deepEqual(counted, [0, 1000, 2000], "one counted failure per period, so 3 take 2 s as before");
+  });
+
   it("probes real HTTP (2xx/3xx pass, 5xx fails) and TCP", async () => {
     const server: Server = createServer((req, res) => {
       res.statusCode = req.url === "/ok" ? 204 : req.url === "/moved" ? 302 : 503;
