@@ -71,7 +71,15 @@ export {
 } from "./meta.js";
 export { buildName, newBuilds } from "./new-build.js";
 export { countSteps, initialProgress, type NewDeploymentOptions, newDeployment } from "./new-deployment.js";
-export { instanceCount, instanceName, newInstances, runningComponents } from "./new-instances.js";
+export {
+  desiredCount,
+  instanceCount,
+  instanceName,
+  newInstance,
+  newInstances,
+  type RunningComponent,
+  runningComponents,
+} from "./new-instances.js";
 export {
   DEFAULT_JOB_TIMEOUT_SECONDS,
   jobTimeoutSeconds,
