@@ -109,6 +109,7 @@ async function reconcileAutoscale(deps: Deps, key: ObjectKey): Promise<Result> {
       from: current,
       to: decision.replicas,
       reason: decision.reason,
+      cpuPercents: samples.map((x) => (x === undefined ? null : Math.round(x))),
     });
     scale[component.name] = decision.replicas;
     times[component.name] = now.toISOString();

@@ -60,6 +60,7 @@ export {
   jobInvocationName,
   TERMINAL_JOB_INVOCATION_PHASES,
 } from "./job-invocation.js";
+export { liveAppSpec } from "./live-app-spec.js";
 export {
   API_VERSION,
   type Condition,
