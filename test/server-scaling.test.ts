@@ -155,11 +155,13 @@ describe("scaling through the router", { timeout: 900_000 }, () => {
     );
     await routed(app);
     const l = load(app);
+    let t = performance.now();
     await client.updateApp({
       params: { app },
       body: { spec: spec(app, { instance_count: 5, instance_size_slug: "apps-s-1vcpu-1gb" }) },
     });
     await waitFor(() => settledAt(app, 5), 180_000, "5 ready instances");
+    const upMs = Math.round(performance.now() - t);
     assert.deepEqual(
       (await instances(app)).map((i) => i.deployment_id),
       Array(5).fill(first.id),
@@ -173,10 +175,12 @@ describe("scaling through the router", { timeout: 900_000 }, () => {
       params: { app },
       body: { spec: spec(app, { instance_count: 1, instance_size_slug: "apps-s-1vcpu-1gb" }) },
     });
+    t = performance.now();
     await waitFor(() => settledAt(app, 1), 120_000, "1 instance left");
+    const downMs = Math.round(performance.now() - t);
     const report = await l.stop();
     process.stdout.write(
-      `# scaling 1 -> 5 -> 1: ${report.ok} requests served by ${report.bodies.size} instances, ${report.failures.length} failed\n`,
+      `# scaling 1 -> 5 -> 1: 5 ready ${upMs} ms after the update, 1 left ${downMs} ms after the next (drain 2 s); ${report.ok} requests served by ${report.bodies.size} instances, ${report.failures.length} failed\n`,
     );
     if (report.failures.length > 0) process.stdout.write(`# router log:\n${routerLog()}\n`);
     assert.deepEqual(report.failures.slice(0, 5), []);
@@ -195,22 +199,25 @@ describe("scaling through the router", { timeout: 900_000 }, () => {
       app,
       spec(app, {
         instance_size_slug: "apps-d-1vcpu-0.5gb",
-        autoscaling: { min_instance_count: 1, max_instance_count: 3, metrics: { cpu: { percent: 30 } } },
+        autoscaling: { min_instance_count: 1, max_instance_count: 3, metrics: { cpu: { percent: 20 } } },
       }),
     );
     await routed(app);
     const l = load(app, "/burn?ms=200", 3);
+    let t = performance.now();
     await waitFor(
       async () => (await instances(app)).filter((i) => i.ready && !i.draining).length > 1,
       180_000,
       "a scale-up under load",
     );
+    const upMs = Math.round(performance.now() - t);
     const report = await l.stop();
-    process.stdout.write(
-      `# autoscale up: ${report.ok} burning requests, ${report.failures.length} failed; ${(await instances(app)).length} instances\n`,
-    );
+    t = performance.now();
     assert.deepEqual(report.failures.slice(0, 5), []);
     await waitFor(() => settledAt(app, 1), 180_000, "back to 1 instance when idle");
+    process.stdout.write(
+      `# autoscale (interval 2 s, window 10 s): up ${upMs} ms after the burning load started (${report.ok} requests, ${report.failures.length} failed), back to 1 instance ${Math.round(performance.now() - t)} ms after it stopped\n`,
+    );
     assert.deepEqual(
       (await deployments(app)).map((d) => d.id),
       [first.id],
