@@ -1,6 +1,8 @@
 /**
- * The App controller: every App generation gets exactly one Deployment snapshotting it, and the
- * App's status tells which Deployments are pending, in progress and active.
+ * The App controller: every App generation gets exactly one Deployment snapshotting it — unless
+ * it changes nothing but instance counts and nothing is being deployed, when the ACTIVE
+ * Deployment is scaled in place instead (ADR 0024) — and the App's status tells which
+ * Deployments are pending, in progress and active.
  *
  * Crash safety: the Deployment of a generation is found by its labels (`slipway.dev/app`,
  * `slipway.dev/app-generation`) read from the store, not from memory or a cache, so a reconcile
@@ -19,7 +21,7 @@ import type { Store } from "../store/store.js";
 import { appStatus, belongsTo, deploymentOfGeneration, newestFirst } from "./app-status.js";
 import { getIfExists } from "./read-object.js";
 import { type Controller, createController, type Result } from "./runtime/controller.js";
-import type { Logger } from "./runtime/logger.js";
+import { type Logger, silentLogger } from "./runtime/logger.js";
 import type { WorkQueueOptions } from "./runtime/work-queue.js";
 import { carriedScale, inPlaceScale } from "./scale-in-place.js";
 
@@ -40,6 +42,7 @@ interface Deps {
   store: Store;
   now: () => Date;
   randomSuffix: () => string;
+  log: Logger;
 }
 
 async function listDeployments(store: Store, app: App): Promise<Deployment[]> {
@@ -90,7 +93,10 @@ async function scaleActive(
     ({ component }) => desiredCount(active, component) === desiredCount(counted, component),
   );
   // Level-triggered: a reconcile after the write (or a revert to the live counts) writes nothing.
-  return same ? active : deps.store.update<Deployment>(counted);
+  if (same) return active;
+  const updated = await deps.store.update<Deployment>(counted);
+  deps.log.info("scaled in place", { app: app.metadata.name, deployment: active.metadata.name, scale });
+  return updated;
 }
 
 /** One reconcile of the App at `key`. */
@@ -126,6 +132,7 @@ export function createAppController(options: AppControllerOptions): Controller {
     store: options.store,
     now: options.now ?? (() => new Date()),
     randomSuffix: options.randomSuffix ?? (() => randomBytes(4).toString("hex")),
+    log: options.log ?? silentLogger(),
   };
   return createController({
     name: "app",

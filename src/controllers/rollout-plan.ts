@@ -3,8 +3,9 @@
  * create, drain or delete, and the status that follows. PENDING_DEPLOY -> DEPLOYING (instances
  * created) -> ACTIVE once every instance is ready, or ERROR when one fails (crash loop, failed
  * health checks) or the deploy deadline passes; the previous deployment keeps serving until then.
- * An ACTIVE deployment replaces instances that vanished; SUPERSEDED, ERROR and CANCELED ones
- * drain theirs.
+ * An ACTIVE deployment keeps each component at its desired count (scaled in place through
+ * `spec.scale`, or replacing instances that vanished; planScale); SUPERSEDED, ERROR and CANCELED
+ * ones drain theirs.
  */
 import type { Deployment, DeploymentResourceStatus, ProgressStep } from "../resources/deployment.js";
 import type { Instance } from "../resources/instance.js";
