@@ -8,6 +8,7 @@ import {
   type Deployment,
   isErrorCode,
   LABELS,
+  liveAppSpec,
   type NewDeploymentOptions,
   newDeployment,
   SlipwayError,
@@ -169,7 +170,7 @@ const rollbackApp: Handler<Routes["rollbackApp"]> = async ({ deps, principal, pa
     nextDeployment(deps, app, setTarget, {
       cause: `rollback to ${target.metadata.name}`,
       causeDetails: { type: "MANUAL_ROLLBACK", action: "ROLLBACK_APP", actor: principal.user },
-      appSpec: target.spec.appSpec,
+      appSpec: liveAppSpec(target),
       ...(target.spec.source === undefined ? {} : { source: target.spec.source }),
       clonedFrom: target.metadata.name,
       ...afterActive(app),
@@ -188,7 +189,7 @@ const restartApp: Handler<Routes["restartApp"]> = async ({ deps, principal, para
   // Restart what runs: the active deployment's spec, or the app's spec before anything went live.
   const activeName = app.status?.activeDeployment;
   const active = activeName === undefined ? undefined : await findDeployment(deps, app, activeName);
-  const spec = active?.spec.appSpec ?? app.spec.appSpec;
+  const spec = active === undefined ? app.spec.appSpec : liveAppSpec(active);
   const source = active === undefined ? app.spec.source : active.spec.source;
   const known = componentNames(spec);
   const requested = body.components ?? [];

@@ -7,6 +7,7 @@ import {
   type BuiltComponentKind,
   type Deployment,
   isErrorCode,
+  liveAppSpec,
 } from "../resources/index.js";
 import { redactSpecSecrets } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
@@ -46,7 +47,7 @@ export function deploymentJson(d: Deployment): DeploymentJson {
     },
     phase: status.phase,
     progress: status.progress,
-    spec: redactSpecSecrets(d.spec.appSpec),
+    spec: redactSpecSecrets(liveAppSpec(d)),
     created_at: d.metadata.creationTimestamp,
     // The phase time of a new deployment is taken just before the store stamps its creation.
     updated_at: [status.phaseLastUpdatedAt, d.metadata.creationTimestamp].sort()[1] as string,

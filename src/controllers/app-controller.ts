@@ -1,6 +1,8 @@
 /**
- * The App controller: every App generation gets exactly one Deployment snapshotting it, and the
- * App's status tells which Deployments are pending, in progress and active.
+ * The App controller: every App generation gets exactly one Deployment snapshotting it — unless
+ * it changes nothing but instance counts and nothing is being deployed, when the ACTIVE
+ * Deployment is scaled in place instead (ADR 0024) — and the App's status tells which
+ * Deployments are pending, in progress and active.
  *
  * Crash safety: the Deployment of a generation is found by its labels (`slipway.dev/app`,
  * `slipway.dev/app-generation`) read from the store, not from memory or a cache, so a reconcile
@@ -11,15 +13,17 @@
 import { randomBytes } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { APP_KIND, type App } from "../resources/app.js";
-import { DEPLOYMENT_KIND, type Deployment, LABELS } from "../resources/deployment.js";
+import { DEPLOYMENT_KIND, type Deployment, LABELS, TERMINAL_PHASES } from "../resources/deployment.js";
 import type { ObjectKey } from "../resources/meta.js";
 import { newDeployment } from "../resources/new-deployment.js";
+import { desiredCount, runningComponents } from "../resources/new-instances.js";
 import type { Store } from "../store/store.js";
-import { appStatus, belongsTo, deploymentOfGeneration } from "./app-status.js";
+import { appStatus, belongsTo, deploymentOfGeneration, newestFirst } from "./app-status.js";
 import { getIfExists } from "./read-object.js";
 import { type Controller, createController, type Result } from "./runtime/controller.js";
-import type { Logger } from "./runtime/logger.js";
+import { type Logger, silentLogger } from "./runtime/logger.js";
 import type { WorkQueueOptions } from "./runtime/work-queue.js";
+import { carriedScale, inPlaceScale } from "./scale-in-place.js";
 
 /** Options of `createAppController`. */
 export interface AppControllerOptions {
@@ -38,6 +42,7 @@ interface Deps {
   store: Store;
   now: () => Date;
   randomSuffix: () => string;
+  log: Logger;
 }
 
 async function listDeployments(store: Store, app: App): Promise<Deployment[]> {
@@ -50,16 +55,48 @@ async function listDeployments(store: Store, app: App): Promise<Deployment[]> {
   return items.filter((d) => belongsTo(d, app));
 }
 
-function createDeploymentFor(deps: Deps, app: App): Promise<Deployment> {
+function activeOf(deployments: readonly Deployment[]): Deployment | undefined {
+  return newestFirst(deployments).find((d) => d.status?.phase === "ACTIVE");
+}
+
+function createDeploymentFor(deps: Deps, app: App, deployments: readonly Deployment[]): Promise<Deployment> {
   const first = app.metadata.generation === 1;
+  const deployment = newDeployment(app, {
+    name: `${app.metadata.name}-${deps.randomSuffix()}`,
+    cause: first ? "initial deployment" : "app spec updated",
+    causeDetails: { type: "MANUAL", action: first ? "CREATE_DEPLOYMENT" : "UPDATE_SPEC" },
+    now: deps.now(),
+  });
+  const scale = carriedScale(app, activeOf(deployments));
   return deps.store.create<Deployment>(
-    newDeployment(app, {
-      name: `${app.metadata.name}-${deps.randomSuffix()}`,
-      cause: first ? "initial deployment" : "app spec updated",
-      causeDetails: { type: "MANUAL", action: first ? "CREATE_DEPLOYMENT" : "UPDATE_SPEC" },
-      now: deps.now(),
-    }),
+    scale === undefined ? deployment : { ...deployment, spec: { ...deployment.spec, scale } },
   );
+}
+
+/**
+ * Serves the App's generation by scaling its ACTIVE deployment when nothing but instance counts
+ * changed and no other deployment is under way (ADR 0024): returns that deployment with the new
+ * live counts written, or undefined when the generation needs a Deployment of its own.
+ */
+async function scaleActive(
+  deps: Deps,
+  app: App,
+  deployments: readonly Deployment[],
+): Promise<Deployment | undefined> {
+  // A deployment under way snapshots an earlier spec: this one must follow it, as a deployment.
+  if (deployments.some((d) => !TERMINAL_PHASES.includes(d.status?.phase ?? "UNKNOWN"))) return undefined;
+  const active = activeOf(deployments);
+  const scale = active === undefined ? undefined : inPlaceScale(app, active);
+  if (active === undefined || scale === undefined) return undefined;
+  const counted = { ...active, spec: { ...active.spec, scale } };
+  const same = runningComponents(active).every(
+    ({ component }) => desiredCount(active, component) === desiredCount(counted, component),
+  );
+  // Level-triggered: a reconcile after the write (or a revert to the live counts) writes nothing.
+  if (same) return active;
+  const updated = await deps.store.update<Deployment>(counted);
+  deps.log.info("scaled in place", { app: app.metadata.name, deployment: active.metadata.name, scale });
+  return updated;
 }
 
 /** One reconcile of the App at `key`. */
@@ -69,12 +106,19 @@ async function reconcileApp(deps: Deps, key: ObjectKey): Promise<Result> {
   if (app === undefined || app.metadata.deletionTimestamp !== undefined) return {};
   const deployments = await listDeployments(deps.store, app);
   let current = deploymentOfGeneration(app, deployments);
-  if (current === undefined) {
+  const scaled = current === undefined ? await scaleActive(deps, app, deployments) : undefined;
+  if (current === undefined && scaled === undefined) {
     // A name clash (already_exists) throws and is retried with a new random name.
-    current = await createDeploymentFor(deps, app);
+    current = await createDeploymentFor(deps, app, deployments);
     deployments.push(current);
   }
-  const status = appStatus(app, deployments, current, deps.now());
+  const status = appStatus(
+    app,
+    deployments,
+    scaled ?? (current as Deployment),
+    deps.now(),
+    scaled !== undefined,
+  );
   if (!isDeepStrictEqual(status, app.status ?? {})) {
     // A conflict means the App changed meanwhile: the thrown error retries with fresh state.
     await deps.store.updateStatus<App>({ ...app, status });
@@ -88,6 +132,7 @@ export function createAppController(options: AppControllerOptions): Controller {
     store: options.store,
     now: options.now ?? (() => new Date()),
     randomSuffix: options.randomSuffix ?? (() => randomBytes(4).toString("hex")),
+    log: options.log ?? silentLogger(),
   };
   return createController({
     name: "app",

@@ -5,6 +5,7 @@
 import type { App, AppResourceStatus } from "../resources/app.js";
 import { type Deployment, LABELS, TERMINAL_PHASES } from "../resources/deployment.js";
 import { setCondition } from "./conditions.js";
+import { describeCounts } from "./scale-in-place.js";
 
 /** The condition type the App controller maintains. */
 export const DEPLOYMENT_CREATED = "DeploymentCreated";
@@ -36,7 +37,9 @@ export function newestFirst(deployments: readonly Deployment[]): Deployment[] {
 }
 
 /**
- * The App status given its Deployments and `current` (the one of its current generation).
+ * The App status given its Deployments and `current` (the one of its current generation, or the
+ * ACTIVE one when that generation only changed instance counts and `scaled` says it was scaled in
+ * place, ADR 0024).
  * Fields other controllers own (`liveUrl`, `defaultIngress`, `lastDeploymentActiveAt`, other
  * conditions) are kept. The newest non-terminal Deployment is `pendingDeployment` while it waits
  * for a build (PENDING_BUILD, UNKNOWN) and `inProgressDeployment` once it is building or
@@ -47,6 +50,7 @@ export function appStatus(
   deployments: readonly Deployment[],
   current: Deployment,
   now: Date,
+  scaled = false,
 ): AppResourceStatus {
   const {
     pendingDeployment: _pending,
@@ -72,8 +76,15 @@ export function appStatus(
     {
       type: DEPLOYMENT_CREATED,
       status: "True",
-      reason: "GenerationSnapshotted",
-      message: `deployment ${current.metadata.name} snapshots generation ${app.metadata.generation}`,
+      ...(scaled
+        ? {
+            reason: "ScaledInPlace",
+            message: `generation ${app.metadata.generation} only changes instance counts: deployment ${current.metadata.name} runs ${describeCounts(current, current.spec.scale ?? {})} without a new deployment`,
+          }
+        : {
+            reason: "GenerationSnapshotted",
+            message: `deployment ${current.metadata.name} snapshots generation ${app.metadata.generation}`,
+          }),
       observedGeneration: app.metadata.generation,
     },
     now,

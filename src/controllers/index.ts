@@ -5,6 +5,13 @@
  */
 export { type AppControllerOptions, createAppController } from "./app-controller.js";
 export { appStatus, DEPLOYMENT_CREATED, deploymentOfGeneration, newestFirst } from "./app-status.js";
+export { type AutoscaleDecision, type AutoscaleInput, desiredReplicas } from "./autoscale-decision.js";
+export {
+  type AutoscalerOptions,
+  createAutoscaler,
+  DEFAULT_CPU_PERCENT,
+  SCALED_AT_ANNOTATION,
+} from "./autoscaler.js";
 export {
   BUILD_SUCCEEDED,
   type BuildControllerOptions,
@@ -27,6 +34,7 @@ export type {
   InstanceRunRequest,
   RunningInstance,
 } from "./instance-driver.js";
+export type { InstanceMetrics } from "./instance-metrics.js";
 export {
   createJobInvocationController,
   INTERRUPTED_MESSAGE,
@@ -34,7 +42,7 @@ export {
 } from "./job-invocation-controller.js";
 export type { JobRunner, JobRunRequest, JobRunResult } from "./job-runner.js";
 export { createJobScheduler, type JobSchedulerOptions, scheduledJobs } from "./job-scheduler.js";
-export { planRollout, type RolloutPlan } from "./rollout-plan.js";
+export { planRollout, type RolloutPlan, SCALED } from "./rollout-plan.js";
 export {
   type Controller,
   type ControllerOptions,

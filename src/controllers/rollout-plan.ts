@@ -3,8 +3,9 @@
  * create, drain or delete, and the status that follows. PENDING_DEPLOY -> DEPLOYING (instances
  * created) -> ACTIVE once every instance is ready, or ERROR when one fails (crash loop, failed
  * health checks) or the deploy deadline passes; the previous deployment keeps serving until then.
- * An ACTIVE deployment replaces instances that vanished; SUPERSEDED, ERROR and CANCELED ones
- * drain theirs.
+ * An ACTIVE deployment keeps each component at its desired count (scaled in place through
+ * `spec.scale`, or replacing instances that vanished; planScale); SUPERSEDED, ERROR and CANCELED
+ * ones drain theirs.
  */
 import type { Deployment, DeploymentResourceStatus, ProgressStep } from "../resources/deployment.js";
 import type { Instance } from "../resources/instance.js";
@@ -12,6 +13,7 @@ import type { NewResource } from "../resources/meta.js";
 import { countSteps } from "../resources/new-deployment.js";
 import { newInstances } from "../resources/new-instances.js";
 import { setCondition } from "./conditions.js";
+import { describeScale, planScale, type ScaleChange } from "./scale-plan.js";
 
 /** What to do for one Deployment. */
 export interface RolloutPlan {
@@ -31,6 +33,9 @@ export interface RolloutOptions {
 
 /** The condition type of rollout progress (shared with the build phase). */
 export const PROGRESSING = "Progressing";
+
+/** The condition type recording the last in-place scale of an ACTIVE deployment (ADR 0024). */
+export const SCALED = "Scaled";
 
 function live(instances: readonly Instance[]): Instance[] {
   return instances.filter((i) => i.spec.draining !== true);
@@ -139,6 +144,41 @@ function deploySteps(
   });
 }
 
+/**
+ * The status recording a scale of an ACTIVE deployment (condition `Scaled`, e.g. "scaled web from
+ * 1 to 5 instances"), once per change of `spec.scale` (the condition's observedGeneration): a
+ * replaced vanished instance is no scale, and a scale in progress keeps the message of its start.
+ */
+function scaledStatus(
+  deployment: Deployment,
+  changes: readonly ScaleChange[],
+  now: Date,
+): DeploymentResourceStatus | undefined {
+  const status = deployment.status as DeploymentResourceStatus;
+  const generation = deployment.metadata.generation;
+  const previous = status.conditions?.find((c) => c.type === SCALED);
+  if (
+    changes.length === 0 ||
+    deployment.spec.scale === undefined ||
+    previous?.observedGeneration === generation
+  )
+    return undefined;
+  return {
+    ...status,
+    conditions: setCondition(
+      status.conditions,
+      {
+        type: SCALED,
+        status: "True",
+        reason: "InstanceCountChanged",
+        message: describeScale(changes),
+        observedGeneration: generation,
+      },
+      now,
+    ),
+  };
+}
+
 /** Plans one reconcile of `deployment`, whose owned (not yet deleted) instances are `instances`. */
 export function planRollout(
   deployment: Deployment,
@@ -216,9 +256,10 @@ export function planRollout(
       };
     }
     case "ACTIVE": {
-      // Instances that vanished (deleted by hand, lost with a node) are created again.
-      const have = new Set(instances.map((i) => i.metadata.name));
-      return { create: newInstances(deployment).filter((i) => !have.has(i.metadata.name)), drain: [] };
+      // Scaled in place (spec.scale), or instances vanished (deleted by hand, lost with a node).
+      const { create, drain, changes } = planScale(deployment, instances);
+      const scaled = scaledStatus(deployment, changes, now);
+      return { create, drain, ...(scaled === undefined ? {} : { status: scaled }) };
     }
     case "SUPERSEDED":
     case "ERROR":

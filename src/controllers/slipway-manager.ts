@@ -3,6 +3,7 @@
  */
 import type { Store } from "../store/store.js";
 import { createAppController } from "./app-controller.js";
+import { type AutoscalerOptions, createAutoscaler } from "./autoscaler.js";
 import { type BuildControllerOptions, createBuildController } from "./build-controller.js";
 import type { Builder } from "./builder.js";
 import { createDeploymentController } from "./deployment-controller.js";
@@ -41,6 +42,13 @@ export interface SlipwayManagerOptions {
    * Instances run (instance controller); without it they wait in PENDING_DEPLOY.
    */
   instanceDriver?: InstanceDriver;
+  /**
+   * CPU use of instances. With it (and an instanceDriver), the autoscaler runs (ADR 0024); its
+   * interval and stabilization window come from `autoscaling`.
+   */
+  instanceMetrics?: AutoscalerOptions["metrics"];
+  /** See AutoscalerOptions (intervalMs, stabilizationMs). */
+  autoscaling?: Pick<AutoscalerOptions, "intervalMs" | "stabilizationMs">;
   /** See RolloutControllerOptions.deployTimeoutMs. */
   deployTimeoutMs?: number;
   /** Receives the job runs' log lines (see JobInvocationControllerOptions.onLogLine). */
@@ -87,6 +95,10 @@ export function createSlipwayManager(options: SlipwayManagerOptions): Manager {
       }),
       createInstanceController({ ...common, driver: options.instanceDriver }),
     );
+    if (options.instanceMetrics !== undefined)
+      controllers.push(
+        createAutoscaler({ ...common, ...options.autoscaling, metrics: options.instanceMetrics }),
+      );
   }
   if (options.jobRunner !== undefined) {
     controllers.push(

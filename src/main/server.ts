@@ -17,6 +17,7 @@ import { keyring, loadSecretKey } from "../secrets/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
 import { startArtifactGc } from "./artifact-gc.js";
+import { autoscalingOptions } from "./autoscaling-options.js";
 import { startServerBuildEgress } from "./build-egress.js";
 import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
@@ -88,6 +89,8 @@ export async function runServer(argv: string[]): Promise<number> {
       "build-egress-allow": { type: "string", multiple: true },
       "http-listen": { type: "string" },
       "registry-mirror": { type: "string", multiple: true },
+      "autoscale-interval-seconds": { type: "string" },
+      "autoscale-stabilization-seconds": { type: "string" },
       verbose: { type: "boolean", short: "v" },
     },
   });
@@ -151,6 +154,7 @@ export async function runServer(argv: string[]): Promise<number> {
     log,
     builder,
     instanceDriver: localRuntime.driver,
+    ...autoscalingOptions(values["autoscale-interval-seconds"], values["autoscale-stabilization-seconds"]),
     onBuildLogLine: (key, line) => logs.append(buildStream(key), line),
     buildLogRef: (key) => logs.ref(buildStream(key)),
   });

@@ -1,7 +1,7 @@
 /**
  * The `Deployment` resource: one immutable revision of an App — the spec snapshot, its cause,
- * and the progress of building and rolling it out (reference section 3.2). Only status changes
- * after creation.
+ * and the progress of building and rolling it out (reference section 3.2). Only status and the
+ * live instance counts (`spec.scale`, ADR 0024) change after creation.
  */
 import type { AppSpec } from "../spec/index.js";
 import type { AppSource } from "./app.js";
@@ -70,7 +70,7 @@ export interface Progress {
   steps: ProgressStep[];
 }
 
-/** What a deployment is: set at creation, never changed. */
+/** What a deployment is: set at creation, never changed — except `scale`. */
 export interface DeploymentResourceSpec {
   /** The App's name (same namespace). */
   app: string;
@@ -89,6 +89,14 @@ export interface DeploymentResourceSpec {
   /** For a rollback: the deployment whose spec and artifacts this one reuses. */
   clonedFrom?: string;
   previousDeployment?: string;
+  /**
+   * The live instance count of running components (component name to count), overriding the
+   * snapshot's `instance_count` (or autoscaling minimum) for the components it names. The one
+   * mutable part of the snapshot (ADR 0024): the App controller sets it on the ACTIVE deployment
+   * when an App update changes nothing but instance counts, and the autoscaler when CPU use asks
+   * for more or fewer instances; the rollout controller then creates or drains instances.
+   */
+  scale?: Record<string, number>;
 }
 
 /** How a deployment is going. */

@@ -60,6 +60,7 @@ export {
   jobInvocationName,
   TERMINAL_JOB_INVOCATION_PHASES,
 } from "./job-invocation.js";
+export { liveAppSpec } from "./live-app-spec.js";
 export {
   API_VERSION,
   type Condition,
@@ -71,7 +72,15 @@ export {
 } from "./meta.js";
 export { buildName, newBuilds } from "./new-build.js";
 export { countSteps, initialProgress, type NewDeploymentOptions, newDeployment } from "./new-deployment.js";
-export { instanceCount, instanceName, newInstances, runningComponents } from "./new-instances.js";
+export {
+  desiredCount,
+  instanceCount,
+  instanceName,
+  newInstance,
+  newInstances,
+  type RunningComponent,
+  runningComponents,
+} from "./new-instances.js";
 export {
   DEFAULT_JOB_TIMEOUT_SECONDS,
   jobTimeoutSeconds,

@@ -1,7 +1,8 @@
 /**
  * The Instances a Deployment runs: for every service and worker, `instance_count` copies (the
- * autoscaling minimum when autoscaling is set; 1 by default), named `<deployment>-<component>-<i>`
- * so that creating them is idempotent. Pure.
+ * autoscaling minimum when autoscaling is set; 1 by default; the live `spec.scale` count when the
+ * deployment was scaled, ADR 0024), named `<deployment>-<component>-<i>` so that creating them is
+ * idempotent. Pure.
  */
 import { type Deployment, LABELS } from "./deployment.js";
 import {
@@ -13,10 +14,15 @@ import {
 } from "./instance.js";
 import { API_VERSION, type NewResource } from "./meta.js";
 
-interface RunningComponent {
+/** The fields of a service or worker that say how many instances it runs. */
+export interface RunningComponent {
   name: string;
   instance_count?: number;
-  autoscaling?: { min_instance_count?: number };
+  autoscaling?: {
+    min_instance_count?: number;
+    max_instance_count?: number;
+    metrics?: { cpu?: { percent?: number } };
+  };
 }
 
 /** The name of instance `index` of `component` in `deployment`. */
@@ -29,6 +35,14 @@ export function instanceCount(component: RunningComponent): number {
   return component.autoscaling?.min_instance_count ?? component.instance_count ?? 1;
 }
 
+/**
+ * How many instances `component` of `deployment` should run now: the live count in
+ * `deployment.spec.scale` when it names the component, else {@link instanceCount}.
+ */
+export function desiredCount(deployment: Deployment, component: RunningComponent): number {
+  return deployment.spec.scale?.[component.name] ?? instanceCount(component);
+}
+
 /** The running components of a deployment, in spec order. */
 export function runningComponents(
   deployment: Deployment,
@@ -39,40 +53,61 @@ export function runningComponents(
   );
 }
 
+/** The artifact of `component`; throws when it has none (the deployment is not ready to roll out). */
+function artifactOf(deployment: Deployment, component: string): string {
+  const artifactId = deployment.status?.artifacts?.[component];
+  if (artifactId === undefined || artifactId === "")
+    throw new Error(`deployment ${deployment.metadata.name} has no artifact for ${component}`);
+  return artifactId;
+}
+
 /**
- * Every Instance `deployment` should run, given its artifacts (component -> artifact id). Throws
- * when a running component has no artifact: the deployment is not ready to roll out.
+ * Instance `index` of running `component` (of list `kind`) of `deployment`. Throws when the
+ * component has no artifact.
+ */
+export function newInstance(
+  deployment: Deployment,
+  kind: RunningComponentKind,
+  component: string,
+  index: number,
+): NewResource<Instance> {
+  const artifactId = artifactOf(deployment, component);
+  const { namespace, name, uid } = deployment.metadata;
+  return {
+    apiVersion: API_VERSION,
+    kind: INSTANCE_KIND,
+    metadata: {
+      name: instanceName(name, component, index),
+      ...(namespace === undefined ? {} : { namespace }),
+      labels: {
+        [LABELS.app]: deployment.spec.app,
+        [LABELS.deployment]: name,
+        [INSTANCE_LABELS.component]: component,
+      },
+      ownerReferences: [{ apiVersion: API_VERSION, kind: deployment.kind, name, uid, controller: true }],
+    },
+    spec: {
+      app: deployment.spec.app,
+      appUid: deployment.spec.appUid,
+      deployment: name,
+      component,
+      componentKind: kind,
+      index,
+      artifactId,
+    },
+    status: { phase: "Pending", ready: false, restarts: 0 },
+  };
+}
+
+/**
+ * Every Instance `deployment` should run (indexes 0 to its desired count - 1), given its
+ * artifacts (component -> artifact id). Throws when a running component has no artifact: the
+ * deployment is not ready to roll out.
  */
 export function newInstances(deployment: Deployment): NewResource<Instance>[] {
-  const artifacts = deployment.status?.artifacts ?? {};
-  const { namespace, name, uid } = deployment.metadata;
-  return runningComponents(deployment).flatMap(({ kind, component }) => {
-    const artifactId = artifacts[component.name];
-    if (artifactId === undefined || artifactId === "")
-      throw new Error(`deployment ${name} has no artifact for ${component.name}`);
-    return Array.from({ length: instanceCount(component) }, (_, index) => ({
-      apiVersion: API_VERSION,
-      kind: INSTANCE_KIND,
-      metadata: {
-        name: instanceName(name, component.name, index),
-        ...(namespace === undefined ? {} : { namespace }),
-        labels: {
-          [LABELS.app]: deployment.spec.app,
-          [LABELS.deployment]: name,
-          [INSTANCE_LABELS.component]: component.name,
-        },
-        ownerReferences: [{ apiVersion: API_VERSION, kind: deployment.kind, name, uid, controller: true }],
-      },
-      spec: {
-        app: deployment.spec.app,
-        appUid: deployment.spec.appUid,
-        deployment: name,
-        component: component.name,
-        componentKind: kind,
-        index,
-        artifactId,
-      },
-      status: { phase: "Pending", ready: false, restarts: 0 },
-    }));
-  });
+  return runningComponents(deployment).flatMap(({ kind, component }) =>
+    Array.from({ length: desiredCount(deployment, component) }, (_, index) =>
+      newInstance(deployment, kind, component.name, index),
+    ),
+  );
 }

@@ -25,6 +25,12 @@ export {
   type EnsureAppOptions,
   type InstanceNetwork,
 } from "./app-network.js";
+export {
+  parseCpuStatUsage,
+  readInstanceCpuUsage,
+  type SandboxCpuUsage,
+  sandboxAttempt,
+} from "./cgroup-cpu.js";
 export { parseOomKills, readHostOomKills, readOomKills } from "./cgroup-oom.js";
 export {
   type DetectOptions,
