@@ -34,6 +34,9 @@ const BUILD_LIMITS = { memoryMiB: 2048, cpus: 1, timeoutMs: 15 * 60_000 };
 /** Where apps are served by default: `http://<app>.localhost:8080`. */
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
 
+/** Where apps are served over HTTPS by default: `https://<app>.localhost:8443` (ADR 0020). */
+export const DEFAULT_HTTPS_LISTEN = "127.0.0.1:8443";
+
 /** `--registry-mirror PREFIX=URL` (repeatable), e.g. `docker.io=http://127.0.0.1:5000`. */
 function parseMirrors(values: readonly string[]): Record<string, string> {
   const mirrors: Record<string, string> = {};
@@ -87,6 +90,8 @@ export async function runServer(argv: string[]): Promise<number> {
       "network-prefix": { type: "string" },
       "build-egress-allow": { type: "string", multiple: true },
       "http-listen": { type: "string" },
+      "https-listen": { type: "string" },
+      "jwks-refresh": { type: "string" },
       "registry-mirror": { type: "string", multiple: true },
       verbose: { type: "boolean", short: "v" },
     },
@@ -156,6 +161,11 @@ export async function runServer(argv: string[]): Promise<number> {
   await manager.start();
   const http = parseListen(values["http-listen"] ?? DEFAULT_HTTP_LISTEN);
   if (http.port === 0) http.port = await freePort(http.host);
+  const https = parseListen(values["https-listen"] ?? DEFAULT_HTTPS_LISTEN);
+  if (https.port === 0) https.port = await freePort(https.host);
+  const jwksRefresh = Number(values["jwks-refresh"] ?? 900);
+  if (!(jwksRefresh > 0))
+    throw new Error(`--jwks-refresh must be a number of seconds, got "${values["jwks-refresh"]}"`);
   const router = await startRouterRuntime({
     store,
     dataDir,
@@ -163,6 +173,9 @@ export async function runServer(argv: string[]): Promise<number> {
     bindAddress: http.host,
     httpPort: http.port,
     baseDomain,
+    https: { bindAddress: https.host, httpsPort: https.port },
+    jwt: { refreshMs: jwksRefresh * 1000 },
+    log: (message) => log.error(`router: ${message}`, {}),
     onError: (err) =>
       log.error("router apply failed", { error: err instanceof Error ? err.message : String(err) }),
     onApplied: (summary) => log.info("router applied", { ...summary }),
@@ -193,7 +206,7 @@ export async function runServer(argv: string[]): Promise<number> {
     onError: (e) => process.stderr.write(`slipway: artifact collection failed: ${String(e)}\n`),
   });
   process.stdout.write(
-    `slipway: API listening on ${api.url}\nslipway: apps served at http://<app>.${baseDomain}:${http.port}\nslipway: admin token in ${tokenPath}\n`,
+    `slipway: API listening on ${api.url}\nslipway: apps served at http://<app>.${baseDomain}:${http.port}\nslipway: apps served at https://<app>.${baseDomain}:${https.port} (trust \`slipway ca export\`)\nslipway: admin token in ${tokenPath}\n`,
   );
   return new Promise<number>((resolve) => {
     stopOnSignals(
