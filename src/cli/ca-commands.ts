@@ -40,6 +40,7 @@ export async function caExport(io: CliIo, argv: string[]): Promise<number> {
   }
   if (!pem.includes("-----BEGIN CERTIFICATE-----"))
     throw new SlipwayError("failed_precondition", `slipway ca export: ${file} holds no PEM certificate`);
+  if (!pem.endsWith("\n")) pem += "\n";
   if (values.output === undefined) io.stdout(pem);
   else await io.writeFile(values.output, pem, 0o644);
   return 0;

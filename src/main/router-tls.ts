@@ -4,11 +4,13 @@
  * and changes loaded through HAProxy's runtime API (no reload) whenever the route table changes or
  * a renewal falls due. Which issuer signs a host is pluggable (local CA by default; ACME later).
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type CertificateIssuer,
   type CertificatePlan,
+  certFile,
+  crtListText,
   type HaproxyTlsOptions,
   type IssuerChoice,
   loadOrCreateCa,
@@ -62,6 +64,9 @@ export async function createRouterTls(options: RouterTlsOptions): Promise<Router
   const certDir = join(options.dataDir, "router", "certs");
   await mkdir(certDir, { recursive: true, mode: 0o700 });
   const crtList = join(options.dataDir, "router", "crt-list");
+  // HAProxy refuses a bind whose crt-list is missing: list what is on disk, even nothing.
+  const held = await readHeldCertificates(certDir);
+  await writeFile(crtList, crtListText(held.map((c) => certFile(certDir, c.host))), { mode: 0o600 });
   const local = localCaIssuer(ca);
   const issuerFor = options.issuerFor?.(local) ?? (() => local);
   let timer: NodeJS.Timeout | undefined;

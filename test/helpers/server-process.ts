@@ -52,8 +52,8 @@ export interface ServerProcess {
 let servers = 0;
 
 /**
- * Starts `slipway server --data-dir DIR --listen 127.0.0.1:0 --https-listen 127.0.0.1:0 ...extra`;
- * resolves once it listens.
+ * Starts `slipway server --data-dir DIR --listen 127.0.0.1:0 --http-listen 127.0.0.1:0
+ * --https-listen 127.0.0.1:0 ...extra`; resolves once it listens.
  * Each server gets its own network prefix, so servers of tests running at once never touch each
  * other's app networks.
  */
@@ -70,7 +70,9 @@ export function startServer(dataDir: string, extra: string[] = []): Promise<Serv
       "127.0.0.1:0",
       "--network-prefix",
       prefix,
-      // A free port, not the default 8443 that servers of tests running at once would share.
+      // Free ports, not the defaults 8080/8443 that servers of tests running at once would share.
+      "--http-listen",
+      "127.0.0.1:0",
       "--https-listen",
       "127.0.0.1:0",
       ...extra,
