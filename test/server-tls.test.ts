@@ -1,7 +1,7 @@
 /**
  * HTTPS through the real `slipway server` (ADR 0020): an app built from inline files and run in
  * gVisor is served at `https://<app>.localhost:<https-port>` with a certificate from the server's
- * local CA, which `slipway ca export` prints; a client without that CA fails the handshake; a
+ * local CA, which `slipway ca export` prints (and `GET /v1/ca` serves); a client without that CA fails the handshake; a
  * custom domain from `domains[]` gets its own certificate (chosen by SNI); an app added later gets
  * its certificate through HAProxy's runtime API with the same worker PID; a removed app's
  * certificate goes away. Needs root (gVisor).
@@ -106,6 +106,9 @@ describe("HTTPS through slipway server", { timeout: 900_000 }, () => {
     assert.equal(written.code, 0, written.stderr);
     assert.equal(readFileSync(file, "utf8"), printed.stdout);
     assert.equal(statSync(join(dataDir, "ca", "ca.key")).mode & 0o777, 0o600);
+    // The API serves the same root to any authenticated caller.
+    assert.equal((await client.getCa({})).certificate_pem.trim(), caPem.trim());
+    await assert.rejects(createClient({ baseUrl: server.url }).getCa({}), /token/i);
     const missing = await slipway(["ca", "export", "--data-dir", join(dir, "nowhere")], { HOME: dir });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no CA at .*nowhere\/ca\/ca\.pem; start `slipway server/);

@@ -13,6 +13,7 @@ import { createUploadStore } from "../build/index.js";
 import { createSlipwayManager, stderrLogger, stopOnSignals } from "../controllers/index.js";
 import { createFileLogStore } from "../observe/index.js";
 import type { ObjectKey } from "../resources/index.js";
+import { exportCaPem } from "../router/index.js";
 import { keyring, loadSecretKey } from "../secrets/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
@@ -22,6 +23,7 @@ import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
 import { startLocalRuntime } from "./local-runtime.js";
 import { startRouterRuntime } from "./router-runtime.js";
+import { caDir } from "./router-tls.js";
 import { createServerBuilder } from "./server-builder.js";
 import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
 
@@ -191,6 +193,7 @@ export async function runServer(argv: string[]): Promise<number> {
     now: () => new Date(),
     randomId: () => randomBytes(8).toString("hex"),
     baseDomain: http.port === 80 ? baseDomain : `${baseDomain}:${http.port}`,
+    caPem: () => exportCaPem(caDir(dataDir)),
   });
   const api = await startApiServer({ app, host, port });
   const stopCompaction = startIdleCompaction();
