@@ -205,10 +205,14 @@ describe("slipway_auth through slipway server", { timeout: 900_000 }, () => {
     const next = await token(k2);
     assert.equal((await get(server.httpPort, host("plants"), next)).status, 401, "k2 is not published yet");
     published = [k1, k2];
+    const rotated = performance.now();
     await waitFor(
       async () => (await get(server.httpPort, host("plants"), next)).status === 200,
       30_000,
       "the new key to be accepted",
+    );
+    process.stdout.write(
+      `# new key accepted ${Math.round(performance.now() - rotated)} ms after it was published (refresh 1 s + reload)\n`,
     );
     published = [k2];
     const old = await token(k1);

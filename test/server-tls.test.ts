@@ -143,8 +143,12 @@ describe("HTTPS through slipway server", { timeout: 900_000 }, () => {
   it("issues a certificate for an app added later without restarting or reloading HAProxy", async () => {
     const before = await workerPid();
     assert.ok(before > 0);
+    const started = performance.now();
     await deploy("second");
     const reply = await httpsOnceReady("second.localhost");
+    process.stdout.write(
+      `# second app created, built, running and served over HTTPS in ${Math.round(performance.now() - started)} ms\n`,
+    );
     assert.equal(reply.subjectAltName, "DNS:second.localhost");
     assert.equal(await workerPid(), before, "HAProxy's worker PID is unchanged");
     assert.ok(statSync(join(dataDir, "router", "certs", "second.localhost.pem")).isFile());

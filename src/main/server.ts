@@ -100,6 +100,11 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? "/var/lib/slipway";
   const { host, port } = parseListen(values.listen ?? DEFAULT_LISTEN);
+  // Checked before anything starts, so a typo stops nothing half-started.
+  const https = parseListen(values["https-listen"] ?? DEFAULT_HTTPS_LISTEN);
+  const jwksRefresh = Number(values["jwks-refresh"] ?? 900);
+  if (!(jwksRefresh > 0))
+    throw new Error(`--jwks-refresh must be a number of seconds (e.g. 900), got "${values["jwks-refresh"]}"`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore({ path: join(dataDir, "slipway.db") });
   const tokenPath = await bootstrapAdmin({ store, dataDir });
@@ -163,11 +168,7 @@ export async function runServer(argv: string[]): Promise<number> {
   await manager.start();
   const http = parseListen(values["http-listen"] ?? DEFAULT_HTTP_LISTEN);
   if (http.port === 0) http.port = await freePort(http.host);
-  const https = parseListen(values["https-listen"] ?? DEFAULT_HTTPS_LISTEN);
   if (https.port === 0) https.port = await freePort(https.host);
-  const jwksRefresh = Number(values["jwks-refresh"] ?? 900);
-  if (!(jwksRefresh > 0))
-    throw new Error(`--jwks-refresh must be a number of seconds, got "${values["jwks-refresh"]}"`);
   const router = await startRouterRuntime({
     store,
     dataDir,
