@@ -76,7 +76,8 @@ export async function createRouterTls(options: RouterTlsOptions): Promise<Router
     if (due === undefined) return;
     // Still due right after a sync: the issuer failed; try again in a minute, not in a loop.
     const left = due.getTime() - Date.now();
-    const wait = left <= 0 ? RETRY_MS : Math.min(left, MAX_TIMER_MS);
+    // A second late: timers may fire a millisecond early, and the plan renews strictly inside the window.
+    const wait = left <= 0 ? RETRY_MS : Math.min(left + 1000, MAX_TIMER_MS);
     timer = setTimeout(options.onRenewalDue, wait);
     timer.unref();
   };
