@@ -40,6 +40,8 @@ export interface ApiDeps {
     source: ProposeSourceJson,
     signal: AbortSignal,
   ) => Promise<{ dir: string; commit?: string; cleanup: () => Promise<void> }>;
+  /** The root certificate (PEM) of the router's local CA (ADR 0020); without it `getCa` is `not_found`. */
+  caPem?: () => Promise<string>;
 }
 
 /** One call of a route. */

@@ -270,6 +270,14 @@ export const routes = {
     status: 200,
     response: AuditListResponse,
   },
+  getCa: {
+    method: "GET",
+    path: "/v1/ca",
+    summary: "The root certificate of the local CA that signs apps' HTTPS certificates (trust it once)",
+    access: "read",
+    status: 200,
+    response: Type.Object({ certificate_pem: Type.String() }),
+  },
   getOpenApi: {
     method: "GET",
     path: "/v1/openapi.json",

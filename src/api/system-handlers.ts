@@ -95,8 +95,13 @@ const listAuditHandler: Handler<Routes["listAudit"]> = async ({ deps, principal 
   entries: await listAudit(deps.store, principal.admin ? undefined : principal.team),
 });
 
+const getCa: Handler<Routes["getCa"]> = async ({ deps }) => {
+  if (deps.caPem === undefined) throw new SlipwayError("not_found", "this server has no local CA");
+  return { certificate_pem: await deps.caPem() };
+};
+
 /** The token, team and audit handlers; `openapi` is the document `getOpenApi` serves. */
 export function systemHandlers(openapi: Record<string, unknown>) {
   const getOpenApi: Handler<Routes["getOpenApi"]> = async () => openapi;
-  return { createToken, createTeam, listAudit: listAuditHandler, getOpenApi };
+  return { createToken, createTeam, listAudit: listAuditHandler, getOpenApi, getCa };
 }

@@ -7,6 +7,7 @@ import { SlipwayError } from "../resources/index.js";
 import { appSpecJsonSchema } from "../spec/index.js";
 import { APPS_USAGE, appsCommand } from "./apps-commands.js";
 import { authInit, authList, authSwitch } from "./auth-commands.js";
+import { CA_USAGE, caExport } from "./ca-commands.js";
 import { type CliIo, UsageError } from "./io.js";
 import { specNormalize, specValidate } from "./spec-commands.js";
 import { STACK_USAGE, stackBuild, stackList } from "./stack-commands.js";
@@ -17,6 +18,8 @@ const HELP = `slipway: a self-hostable platform-as-a-service for DigitalOcean-co
 Usage:
   slipway server [--data-dir DIR] [--listen HOST:PORT] [--base-domain DOMAIN]
       Run the API and the controllers (default 127.0.0.1:8420, data in /var/lib/slipway).
+      Apps: --http-listen (127.0.0.1:8080), --https-listen (127.0.0.1:8443, certificates from the
+      local CA: see \`slipway ca export\`), --jwks-refresh SECONDS (900) for slipway_auth issuers.
 ${APPS_USAGE.map((u) => `  ${u}`).join("\n")}
       (-o table|json|yaml and --context NAME on every apps verb)
   slipway token create --user NAME --role owner|member|viewer [--team TEAM]
@@ -30,6 +33,7 @@ ${APPS_USAGE.map((u) => `  ${u}`).join("\n")}
       Check a token against a server and save it as the current context.
   slipway auth switch NAME | slipway auth list
 ${STACK_USAGE.map((u) => `  ${u}`).join("\n")}
+${CA_USAGE.map((u) => `  ${u}`).join("\n")}
   slipway help
 
 The server and token come from SLIPWAY_URL and SLIPWAY_TOKEN when set, else from the current
@@ -47,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
   "spec normalize": specNormalize,
   "stack build": stackBuild,
   "stack list": stackList,
+  "ca export": caExport,
   "spec schema": async (io) => {
     io.stdout(`${JSON.stringify(appSpecJsonSchema(), null, 2)}\n`);
     return 0;

@@ -15,6 +15,7 @@ import {
   type DesiredRouterState,
   type RoutedApp,
   type RouterSync,
+  type RuntimeApi,
   routeTable,
   type StaticBackendSite,
   type StaticSite,
@@ -24,6 +25,8 @@ import {
 } from "../router/index.js";
 import { normalize, type StaticSiteSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import { createRouterJwt, type RouterJwtOptions } from "./router-jwt.js";
+import { createRouterTls, type RouterTlsOptions } from "./router-tls.js";
 
 /** Options of {@link startRouterRuntime}. */
 export interface RouterRuntimeOptions {
@@ -35,6 +38,12 @@ export interface RouterRuntimeOptions {
   bindAddress: string;
   httpPort: number;
   baseDomain: string;
+  /** HTTPS with a certificate per routed host (ADR 0020). Absent: HTTP only. */
+  https?: Omit<RouterTlsOptions, "dataDir" | "onRenewalDue">;
+  /** How `slipway_auth` issuers' keys are fetched (refresh interval; ADR 0020). */
+  jwt?: Omit<RouterJwtOptions, "dataDir" | "onKeysChanged" | "log">;
+  /** Problems worth an operator's attention that do not stop routing (issuers, certificates). */
+  log?: (message: string) => void;
   onError?: (err: unknown) => void;
   /** Told what each apply did (verbose logging). */
   onApplied?: (summary: {
@@ -141,7 +150,26 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   await mkdir(dir, { recursive: true, mode: 0o700 });
   let sites = new Map<string, StaticSite>();
   const statics = await startStaticServer({ host: "127.0.0.1", port: 0, sites: (key) => sites.get(key) });
+  let resync = () => {};
+  const log = options.log ?? (() => {});
+  const tls =
+    options.https === undefined
+      ? undefined
+      : await createRouterTls({ ...options.https, dataDir: options.dataDir, onRenewalDue: () => resync() });
+  const jwt = createRouterJwt({
+    ...options.jwt,
+    dataDir: options.dataDir,
+    log,
+    onKeysChanged: () => resync(),
+  });
+  /** Certificates and JWT keys for the table, before HAProxy routes it (issues logged, not thrown). */
+  const secure = async (desired: DesiredRouterState, api: RuntimeApi | undefined) => {
+    const plan = await tls?.sync(desired.table, api).catch((err: unknown) => options.onError?.(err));
+    for (const issue of plan?.issues ?? []) log(issue);
+    return { ...desired, jwtKeys: await jwt.keys(desired.table) };
+  };
   const first = await snapshot(options.store, options.artifactsRoot, options.baseDomain);
+  first.desired = await secure(first.desired, undefined);
   sites = first.sites;
   const router: RouterSync = await createRouterSync(
     {
@@ -152,6 +180,7 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
         httpPort: options.httpPort,
         bindAddress: options.bindAddress,
         fairness: { hostRequestLimit: 100_000, ratePeriodSeconds: 10 },
+        ...(tls === undefined ? {} : { tls: tls.render }),
       },
       static: { server: { host: statics.host, port: statics.port } },
       ...(options.onError === undefined ? {} : { onError: options.onError }),
@@ -164,6 +193,7 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   const apply = async () => {
     const started = performance.now();
     const next = await snapshot(options.store, options.artifactsRoot, options.baseDomain);
+    next.desired = await secure(next.desired, router.haproxy.api);
     // New sites are known to the static server before HAProxy routes to them.
     sites = new Map([...sites, ...next.sites]);
     const result = await router.apply(next.desired);
@@ -182,6 +212,7 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
       applying = applying.then(apply).catch((err: unknown) => options.onError?.(err));
     }, DEBOUNCE_MS);
   };
+  resync = schedule;
   const watchKind = async (kind: string) => {
     for (;;) {
       try {
@@ -208,6 +239,8 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     stop: async () => {
       abort.abort();
       clearTimeout(timer);
+      tls?.stop();
+      jwt.stop();
       await Promise.allSettled(watches);
       await applying.catch(() => undefined);
       await router.stop();

@@ -13,6 +13,7 @@ import { createUploadStore } from "../build/index.js";
 import { createSlipwayManager, stderrLogger, stopOnSignals } from "../controllers/index.js";
 import { createFileLogStore } from "../observe/index.js";
 import type { ObjectKey } from "../resources/index.js";
+import { exportCaPem } from "../router/index.js";
 import { keyring, loadSecretKey } from "../secrets/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
@@ -23,6 +24,7 @@ import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
 import { startLocalRuntime } from "./local-runtime.js";
 import { startRouterRuntime } from "./router-runtime.js";
+import { caDir } from "./router-tls.js";
 import { createServerBuilder } from "./server-builder.js";
 import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
 
@@ -34,6 +36,9 @@ const BUILD_LIMITS = { memoryMiB: 2048, cpus: 1, timeoutMs: 15 * 60_000 };
 
 /** Where apps are served by default: `http://<app>.localhost:8080`. */
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
+
+/** Where apps are served over HTTPS by default: `https://<app>.localhost:8443` (ADR 0020). */
+export const DEFAULT_HTTPS_LISTEN = "127.0.0.1:8443";
 
 /** `--registry-mirror PREFIX=URL` (repeatable), e.g. `docker.io=http://127.0.0.1:5000`. */
 function parseMirrors(values: readonly string[]): Record<string, string> {
@@ -88,6 +93,8 @@ export async function runServer(argv: string[]): Promise<number> {
       "network-prefix": { type: "string" },
       "build-egress-allow": { type: "string", multiple: true },
       "http-listen": { type: "string" },
+      "https-listen": { type: "string" },
+      "jwks-refresh": { type: "string" },
       "registry-mirror": { type: "string", multiple: true },
       "autoscale-interval-seconds": { type: "string" },
       "autoscale-stabilization-seconds": { type: "string" },
@@ -96,6 +103,11 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? "/var/lib/slipway";
   const { host, port } = parseListen(values.listen ?? DEFAULT_LISTEN);
+  // Checked before anything starts, so a typo stops nothing half-started.
+  const https = parseListen(values["https-listen"] ?? DEFAULT_HTTPS_LISTEN);
+  const jwksRefresh = Number(values["jwks-refresh"] ?? 900);
+  if (!(jwksRefresh > 0))
+    throw new Error(`--jwks-refresh must be a number of seconds (e.g. 900), got "${values["jwks-refresh"]}"`);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore({ path: join(dataDir, "slipway.db") });
   const tokenPath = await bootstrapAdmin({ store, dataDir });
@@ -161,6 +173,7 @@ export async function runServer(argv: string[]): Promise<number> {
   await manager.start();
   const http = parseListen(values["http-listen"] ?? DEFAULT_HTTP_LISTEN);
   if (http.port === 0) http.port = await freePort(http.host);
+  if (https.port === 0) https.port = await freePort(https.host);
   const router = await startRouterRuntime({
     store,
     dataDir,
@@ -168,6 +181,9 @@ export async function runServer(argv: string[]): Promise<number> {
     bindAddress: http.host,
     httpPort: http.port,
     baseDomain,
+    https: { bindAddress: https.host, httpsPort: https.port },
+    jwt: { refreshMs: jwksRefresh * 1000 },
+    log: (message) => log.error(`router: ${message}`, {}),
     onError: (err) =>
       log.error("router apply failed", { error: err instanceof Error ? err.message : String(err) }),
     onApplied: (summary) => log.info("router applied", { ...summary }),
@@ -183,6 +199,7 @@ export async function runServer(argv: string[]): Promise<number> {
     now: () => new Date(),
     randomId: () => randomBytes(8).toString("hex"),
     baseDomain: http.port === 80 ? baseDomain : `${baseDomain}:${http.port}`,
+    caPem: () => exportCaPem(caDir(dataDir)),
   });
   const api = await startApiServer({ app, host, port });
   const stopCompaction = startIdleCompaction();
@@ -198,7 +215,7 @@ export async function runServer(argv: string[]): Promise<number> {
     onError: (e) => process.stderr.write(`slipway: artifact collection failed: ${String(e)}\n`),
   });
   process.stdout.write(
-    `slipway: API listening on ${api.url}\nslipway: apps served at http://<app>.${baseDomain}:${http.port}\nslipway: admin token in ${tokenPath}\n`,
+    `slipway: API listening on ${api.url}\nslipway: apps served at http://<app>.${baseDomain}:${http.port}\nslipway: apps served at https://<app>.${baseDomain}:${https.port} (trust \`slipway ca export\`)\nslipway: admin token in ${tokenPath}\n`,
   );
   return new Promise<number>((resolve) => {
     stopOnSignals(

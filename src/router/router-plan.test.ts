@@ -300,6 +300,12 @@ describe("planRouterChanges", () => {
       [rotated.reload, rotated.reasons.join()],
       [true, "configuration changed (CORS policies, JWT keys, TLS, fairness or other settings)"],
     );
+    // Keys given in the desired state (fetched at run time) override the render option.
+    const withKeys = { ...authed, jwtKeys: [key] };
+    const fetched = planRouterChanges(started(authed), withKeys, opts());
+    assert.equal(fetched.reload, true);
+    assert.match(fetched.config?.config ?? "", /jwt_verify\("RS256","\/k\/k1\.pem"\)/);
+    assert.equal(planRouterChanges(fetched.next, withKeys, opts()).reload, false);
   });
 
   it("renders static sites as the static server's backend, never slots; a new one is a reload", () => {

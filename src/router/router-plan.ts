@@ -34,8 +34,10 @@ export type {
 export function planRouterChanges(
   current: RouterState | undefined,
   wanted: DesiredRouterState,
-  options: PlanOptions,
+  given: PlanOptions,
 ): RouterPlan {
+  const options =
+    wanted.jwtKeys === undefined ? given : { ...given, render: { ...given.render, jwtKeys: wanted.jwtKeys } };
   // Static sites' backends are rendered whole (the static server), never slots.
   const statics = new Set((wanted.staticSites ?? []).map((s) => backendName(s.app, s.component)));
   const desired = {

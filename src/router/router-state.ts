@@ -2,6 +2,7 @@
  * The types of router sync planning (ADR 0017): desired state, what HAProxy holds, commands.
  */
 import type { HaproxyConfig, HaproxyConfigOptions } from "./haproxy-config.js";
+import type { JwtKey } from "./jwt/jwt-config.js";
 import type { BackendSpec, RouteTable } from "./route-table.js";
 import type {
   StaticBackendOptions,
@@ -37,6 +38,12 @@ export interface DesiredRouterState {
    * the static server's, not slots. Needs {@link PlanOptions.static}.
    */
   staticSites?: readonly StaticBackendSite[];
+  /**
+   * The issuers' keys for `slipway_auth` (files HAProxy loads), when they change at run time;
+   * given, they replace `render.jwtKeys`. A changed set is a (seamless) reload: HAProxy 2.6 reads
+   * key files only when it loads its configuration (ADR 0013).
+   */
+  jwtKeys?: readonly JwtKey[];
 }
 
 /** One occupied slot. A free slot is `undefined` (HAProxy has it in maintenance). */

@@ -38,6 +38,8 @@ export interface ServerProcess {
   url: string;
   /** The router's port on 127.0.0.1: apps answer at `http://<app>.localhost:<port>`. */
   httpPort: number;
+  /** The router's HTTPS port on 127.0.0.1 (`https://<app>.localhost:<port>`, local CA). */
+  httpsPort: number;
   /** Everything it wrote to stderr so far. */
   stderr(): string;
   /**
@@ -50,7 +52,8 @@ export interface ServerProcess {
 let servers = 0;
 
 /**
- * Starts `slipway server --data-dir DIR --listen 127.0.0.1:0 ...extra`; resolves once it listens.
+ * Starts `slipway server --data-dir DIR --listen 127.0.0.1:0 --http-listen 127.0.0.1:0
+ * --https-listen 127.0.0.1:0 ...extra`; resolves once it listens.
  * Each server gets its own network prefix, so servers of tests running at once never touch each
  * other's app networks.
  */
@@ -67,6 +70,11 @@ export function startServer(dataDir: string, extra: string[] = []): Promise<Serv
       "127.0.0.1:0",
       "--network-prefix",
       prefix,
+      // Free ports, not the defaults 8080/8443 that servers of tests running at once would share.
+      "--http-listen",
+      "127.0.0.1:0",
+      "--https-listen",
+      "127.0.0.1:0",
       ...extra,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
@@ -81,11 +89,13 @@ export function startServer(dataDir: string, extra: string[] = []): Promise<Serv
       out += d.toString();
       const m = /API listening on (http:\/\/\S+)/.exec(out);
       const served = /apps served at http:\/\/\S+:(\d+)/.exec(out);
-      if (m?.[1] !== undefined && served?.[1] !== undefined)
+      const secure = /apps served at https:\/\/\S+:(\d+)/.exec(out);
+      if (m?.[1] !== undefined && served?.[1] !== undefined && secure?.[1] !== undefined)
         resolve({
           child,
           url: m[1],
           httpPort: Number(served[1]),
+          httpsPort: Number(secure[1]),
           stderr: () => err,
           stop: (ms) => stopChild(child, ms),
         });

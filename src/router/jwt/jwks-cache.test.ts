@@ -122,4 +122,32 @@ describe("JWKS cache", () => {
       message: /names issuer/,
     });
   });
+  it("refresh refetches at once, reports a failed refresh and keeps the keys it had", async () => {
+    const idp = fakeIssuer([{ ...rsa(), kid: "a" }]);
+    const stale: string[] = [];
+    const cache = createJwksCache({
+      fetch: idp.fetch,
+      now: () => 0,
+      onStale: (issuer, err, kept) => stale.push(`${issuer} ${(err as Error).message} ${kept.keys.length}`),
+    });
+    await assert.rejects(
+      createJwksCache({ fetch: async () => Promise.reject(new Error("refused")), now: () => 0 }).refresh({
+        issuer: ISSUER,
+      }),
+      { code: "unavailable" },
+    );
+    await cache.refresh({ issuer: ISSUER });
+    idp.state.keys = [{ ...rsa(), kid: "b" }];
+    assert.deepEqual(
+      (await cache.refresh({ issuer: ISSUER })).keys.map((k) => k.kid),
+      ["b"],
+    );
+    idp.state.down = true;
+    assert.deepEqual(
+      (await cache.refresh({ issuer: ISSUER })).keys.map((k) => k.kid),
+      ["b"],
+    );
+    assert.equal(stale.length, 1);
+    assert.match(stale[0] ?? "", /connection refused 1$/);
+  });
 });

@@ -45,6 +45,8 @@ export interface JwksCacheOptions {
   minIntervalMs?: number;
   /** Per request. Default 5 s. */
   timeoutMs?: number;
+  /** Told when a refresh failed and the keys known before are kept (else the caller gets the error). */
+  onStale?: (issuer: string, err: unknown, kept: IssuerKeys) => void;
 }
 
 /** Which issuer, and where its keys are if discovery is not wanted. */
@@ -62,6 +64,11 @@ export interface JwksCache {
    * `minIntervalMs`; resolves whether the kid is known afterwards.
    */
   refreshForKid(ref: IssuerRef, kid: string): Promise<boolean>;
+  /**
+   * Refetches the set now, whatever its age (a periodic refresh). A failure keeps the known set
+   * (reported to `onStale`) and rejects only when the issuer was never reached.
+   */
+  refresh(ref: IssuerRef): Promise<IssuerKeys>;
 }
 
 /** Creates an empty cache. */
@@ -98,6 +105,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
         fetchedAt: Math.max(previous.fetchedAt, options.now() - maxAge + minInterval),
       };
       sets.set(ref.issuer, kept);
+      options.onStale?.(ref.issuer, err, kept);
       return kept;
     }
   };
@@ -113,6 +121,7 @@ export function createJwksCache(options: JwksCacheOptions): JwksCache {
       if (set !== undefined && options.now() - set.fetchedAt < minInterval) return false;
       return (await refresh(ref)).keys.some((k) => k.kid === kid);
     },
+    refresh,
   };
 }
 

@@ -11,6 +11,7 @@ import { SlipwayError } from "../../resources/index.js";
 import type { RouteTable } from "../route-table.js";
 import type { RuntimeApi } from "../runtime-api.js";
 import { type IssuedCertificate, issueCertificate, LEAF_DAYS, type LocalCa } from "./ca.js";
+import type { IssuerChoice } from "./issuer.js";
 import { type CertificatePlan, type HeldCertificate, planCertificates, RENEW_BEFORE_MS } from "./plan.js";
 
 /** Where certificates live and which HAProxy serves them. */
@@ -56,12 +57,18 @@ export interface SyncOptions {
   days?: number;
   /** Renew certificates with less than this left. Default {@link RENEW_BEFORE_MS}. */
   renewBeforeMs?: number;
+  /**
+   * Who issues each host's certificate (ADR 0020). Default: `ca` for every host, with `now` and
+   * `days` above. A failing issuer fails the sync after the hosts before it were installed.
+   */
+  issuerFor?: IssuerChoice;
 }
 
 /**
  * Brings the store in line with `table`: issues certificates for new hosts, renews those due,
  * removes unrouted ones, rewrites the crt-list, and, when `api` is given, loads the changes
- * into HAProxy without a reload. Sequential on purpose: HAProxy 2.6 allows one certificate
+ * into HAProxy without a reload. A host whose issuer fails is reported in the plan's `issues` and
+ * the others go on. Sequential on purpose: HAProxy 2.6 allows one certificate
  * transaction at a time. Call it when the table changes and at {@link nextRenewal}.
  */
 export async function syncCertificates(
@@ -74,7 +81,21 @@ export async function syncCertificates(
   const held = await readHeldCertificates(store.certDir);
   const plan = planCertificates(table, held, now, options.renewBeforeMs ?? RENEW_BEFORE_MS);
   for (const host of [...plan.issue, ...plan.renew]) {
-    await installCertificate(store, await issueCertificate(ca, host, now, options.days ?? LEAF_DAYS));
+    let issued: IssuedCertificate;
+    try {
+      issued =
+        options.issuerFor === undefined
+          ? await issueCertificate(ca, host, now, options.days ?? LEAF_DAYS)
+          : await options.issuerFor(host)(host);
+    } catch (err) {
+      // One host's issuer failing (an ACME order, say) must not hold back the others' certificates;
+      // a renewal that fails keeps the current certificate until the next sync.
+      plan.issues.push(
+        `${host}: certificate not issued: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      continue;
+    }
+    await installCertificate(store, issued);
   }
   for (const host of plan.remove) await removeCertificate(store, host);
   return plan;

@@ -18,6 +18,7 @@ export {
   type SyncOptions,
   syncCertificates,
 } from "./haproxy-certs.js";
+export { type CertificateIssuer, type IssuerChoice, localCaIssuer } from "./issuer.js";
 export {
   type CertificatePlan,
   certificateHosts,

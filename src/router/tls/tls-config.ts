@@ -7,6 +7,8 @@
 export interface HaproxyTlsOptions {
   /** The port the HTTPS bind listens on (same address as HTTP). */
   httpsPort: number;
+  /** The address the HTTPS bind listens on. Default: the HTTP bind's address. */
+  bindAddress?: string;
   /**
    * The crt-list file (absolute). It may be empty at start: certificates are added with
    * `add ssl crt-list`. `strict-sni` makes an unknown or missing SNI fail the handshake
@@ -29,7 +31,7 @@ export function tlsGlobalLines(tls: HaproxyTlsOptions | undefined): string[] {
 export function tlsBindLines(tls: HaproxyTlsOptions | undefined, bindAddress: string): string[] {
   if (tls === undefined) return [];
   return [
-    `  bind ${bindAddress}:${tls.httpsPort} ssl crt-list ${tls.crtList} strict-sni alpn h2,http/1.1`,
+    `  bind ${tls.bindAddress ?? bindAddress}:${tls.httpsPort} ssl crt-list ${tls.crtList} strict-sni alpn h2,http/1.1`,
     "  http-request set-header X-Forwarded-Proto https if { ssl_fc }",
     "  http-request set-header X-Forwarded-Proto http if !{ ssl_fc }",
   ];
