@@ -7,6 +7,7 @@
  */
 
 import { haproxyOriginRegex, MAX_REGEX_ORIGIN } from "./cors-regex.js";
+import { edgeDefaultsLines, edgeFrontendLines, edgeGlobalLines } from "./edge-limits.js";
 import {
   type FairnessOptions,
   fairnessBackendLines,
@@ -184,12 +185,14 @@ function globalSection(o: HaproxyConfigOptions): string[] {
     // Never share a port silently with another HAProxy (SO_REUSEPORT would split the traffic
     // between them): a taken port is an error. Reloads hand the listeners over instead.
     "  noreuseport",
+    ...edgeGlobalLines(),
     ...(o.reloadable ? [`  server-state-file ${o.reloadable.serverStateFile}`] : []),
     ...tlsGlobalLines(o.tls),
     "",
     "defaults",
     "  mode http",
     "  option forwardfor",
+    ...edgeDefaultsLines(),
     ...(o.reloadable ? ["  load-server-state-from-file global", "  option idle-close-on-response"] : []),
     ...fairnessDefaultsLines(o.fairness),
     // A request whose connection to an instance fails (the instance just stopped, or its keep-alive
@@ -237,6 +240,7 @@ function frontendSection(
     `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.httpPort}`,
     ...fairnessFrontendHead(o.fairness),
     ...tlsBindLines(o.tls, o.bindAddress ?? "127.0.0.1"),
+    ...edgeFrontendLines(),
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     "  http-request set-var(txn.path) path",
     "  http-request set-var(txn.key) var(txn.host),concat(,txn.path)",
