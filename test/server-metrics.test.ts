@@ -31,7 +31,12 @@ describe("slipway server's /metrics", { timeout: 600_000 }, () => {
   }
 
   /** The app's component `web` numbers in one scrape. */
-  function numbers(text: string): { requests: number; byClass: Record<string, number>; latency?: number } {
+  function numbers(text: string): {
+    requests: number;
+    byClass: Record<string, number>;
+    router4xx: number;
+    latency?: number;
+  } {
     const samples = parsePrometheusText(text).filter(
       (s) => s.labels.app === APP && s.labels.component === "web",
     );
@@ -40,9 +45,13 @@ describe("slipway server's /metrics", { timeout: 600_000 }, () => {
     for (const s of samples)
       if (s.name === "slipway_app_http_responses_total") byClass[s.labels.code ?? ""] = s.value;
     const latency = one("slipway_app_http_response_time_average_seconds");
+    const router4xx = parsePrometheusText(text).find(
+      (s) => s.name === "slipway_router_http_responses_total" && s.labels.code === "4xx",
+    )?.value;
     return {
       requests: one("slipway_app_http_requests_total") ?? 0,
       byClass,
+      router4xx: router4xx ?? 0,
       ...(latency === undefined ? {} : { latency }),
     };
   }
@@ -101,6 +110,8 @@ describe("slipway server's /metrics", { timeout: 600_000 }, () => {
     assert.equal((now.byClass["4xx"] ?? 0) - (before.byClass["4xx"] ?? 0), 3, JSON.stringify(now.byClass));
     assert.equal(now.byClass["5xx"] ?? 0, before.byClass["5xx"] ?? 0);
     assert.ok(now.latency !== undefined && now.latency >= 0, "a latency figure for the component");
+    // The router's own totals include the 404 for the unrouted host, which no app answered.
+    assert.ok(now.router4xx - before.router4xx >= 4, `router 4xx ${before.router4xx} -> ${now.router4xx}`);
     assert.match(second.text, /^slipway_edge_scrape_up 1$/m);
     assert.match(second.text, /^process_cpu_user_seconds_total /m, "the server's own process metrics");
     assert.doesNotMatch(second.text, /app="nobody"/);

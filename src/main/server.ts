@@ -181,7 +181,7 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   // Per-component traffic read from HAProxy's exporter at scrape time; admin token only (ADR 0022).
   const metrics = createMetricsRegistry({
-    scrapeEdge: () => unixHttpGet(router.metricsSocket, "/metrics?scope=backend"),
+    scrapeEdge: () => unixHttpGet(router.metricsSocket, "/metrics?scope=backend&scope=frontend"),
     owners: router.backendOwners,
   });
   app.get("/metrics", metricsHandler({ store, render: metrics.render, contentType: metrics.contentType }));

@@ -6,7 +6,12 @@ import { parsePrometheusText } from "./prometheus-text.js";
 function haproxyText(
   backends: Record<string, { req: number; ok: number; notFound: number; rt: number }>,
 ): string {
-  const lines = ["# HELP haproxy_backend_http_requests_total Total number of HTTP requests received"];
+  const lines = [
+    "# HELP haproxy_backend_http_requests_total Total number of HTTP requests received",
+    'haproxy_frontend_http_requests_total{proxy="slipway"} 50',
+    'haproxy_frontend_http_responses_total{proxy="slipway",code="4xx"} 9',
+    'haproxy_frontend_http_responses_total{proxy="slipway_metrics",code="2xx"} 3',
+  ];
   for (const [proxy, v] of Object.entries(backends)) {
     lines.push(`haproxy_backend_http_requests_total{proxy="${proxy}"} ${v.req}`);
     lines.push(`haproxy_backend_http_responses_total{proxy="${proxy}",code="2xx"} ${v.ok}`);
@@ -47,6 +52,9 @@ describe("createMetricsRegistry", () => {
     assert.equal(value(out, "slipway_app_http_response_time_average_seconds", { app: "shop" }), 0.012);
     assert.equal(value(out, "slipway_edge_scrape_up", {}), 1);
     assert.doesNotMatch(out, /spare__1|bytes_in/, "free spares and other metrics are not reported");
+    assert.equal(value(out, "slipway_router_http_requests_total", {}), 50);
+    assert.equal(value(out, "slipway_router_http_responses_total", { code: "4xx" }), 9);
+    assert.equal(value(out, "slipway_router_http_responses_total", { code: "2xx" }), undefined);
 
     // More traffic, then a reload: HAProxy's counters start again, Slipway's keep growing.
     text = haproxyText({

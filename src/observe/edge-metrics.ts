@@ -15,13 +15,18 @@ export interface BackendOwner {
 
 /** Options of {@link createMetricsRegistry}. */
 export interface MetricsRegistryOptions {
-  /** HAProxy's exporter text (`/metrics?scope=backend`); a rejection marks the scrape failed. */
+  /**
+   * HAProxy's exporter text (`/metrics?scope=backend&scope=frontend`); a rejection marks the
+   * scrape failed.
+   */
   scrapeEdge: () => Promise<string>;
   /**
    * Called once per scrape: HAProxy backend name -> the component it serves now (spare backends
    * hold apps added between reloads); undefined for backends serving nobody (not counted).
    */
   owners: () => (backend: string) => BackendOwner | undefined;
+  /** The HAProxy frontend apps are served by (its totals include requests no app answered). Default `slipway`. */
+  frontend?: string;
   /** Add the Node process's default metrics (CPU, memory, event loop). Default true. */
   processMetrics?: boolean;
 }
@@ -37,7 +42,9 @@ export interface MetricsRegistry {
 const REQUESTS = "haproxy_backend_http_requests_total";
 const RESPONSES = "haproxy_backend_http_responses_total";
 const RESPONSE_TIME = "haproxy_backend_response_time_average_seconds";
-const NAMES = new Set([REQUESTS, RESPONSES, RESPONSE_TIME]);
+const FRONTEND_REQUESTS = "haproxy_frontend_http_requests_total";
+const FRONTEND_RESPONSES = "haproxy_frontend_http_responses_total";
+const NAMES = new Set([REQUESTS, RESPONSES, RESPONSE_TIME, FRONTEND_REQUESTS, FRONTEND_RESPONSES]);
 
 /**
  * Creates the registry. HAProxy's counters start again from 0 in every new worker (each reload);
@@ -67,6 +74,18 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): MetricsR
     labelNames,
     registers: [registry],
   });
+  const routerRequests = new Counter({
+    name: "slipway_router_http_requests_total",
+    help: "HTTP requests the router received, including those it answered itself (no route, CORS preflight, redirect, 400, 408, 429).",
+    registers: [registry],
+  });
+  const routerResponses = new Counter({
+    name: "slipway_router_http_responses_total",
+    help: "HTTP responses the router sent, by status class, including its own.",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
+  const frontend = options.frontend ?? "slipway";
   const scrapeUp = new Gauge({
     name: "slipway_edge_scrape_up",
     help: "1 when the last read of the router's (HAProxy's) metrics succeeded, else 0.",
@@ -85,20 +104,26 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): MetricsR
     responseTime.reset();
     const ownerOf = options.owners();
     for (const s of parsePrometheusText(text, NAMES)) {
-      const backend = s.labels.proxy;
-      if (backend === undefined) continue;
-      const owner = ownerOf(backend);
+      const proxy = s.labels.proxy;
+      if (proxy === undefined) continue;
+      const code = s.labels.code;
+      if (s.name === FRONTEND_REQUESTS || s.name === FRONTEND_RESPONSES) {
+        if (proxy !== frontend) continue;
+        const increase = increaseOf(last, `${proxy}\0${s.name}\0${code ?? ""}`, s.value);
+        if (s.name === FRONTEND_REQUESTS) routerRequests.inc(increase);
+        else if (code !== undefined) routerResponses.inc({ code }, increase);
+        continue;
+      }
+      const owner = ownerOf(proxy);
       if (s.name === RESPONSE_TIME) {
         if (owner !== undefined) responseTime.set({ ...owner }, s.value);
         continue;
       }
-      const key = `${backend}\0${s.name}\0${s.labels.code ?? ""}`;
-      const before = last.get(key) ?? 0;
-      last.set(key, s.value);
+      // Counted even without an owner, so a spare's earlier traffic is not given to its next app.
+      const increase = increaseOf(last, `${proxy}\0${s.name}\0${code ?? ""}`, s.value);
       if (owner === undefined) continue;
-      const increase = s.value >= before ? s.value - before : s.value;
       if (s.name === REQUESTS) requests.inc({ ...owner }, increase);
-      else if (s.labels.code !== undefined) responses.inc({ ...owner, code: s.labels.code }, increase);
+      else if (code !== undefined) responses.inc({ ...owner, code }, increase);
     }
   };
   let inFlight: Promise<void> | undefined;
@@ -112,4 +137,11 @@ export function createMetricsRegistry(options: MetricsRegistryOptions): MetricsR
       return registry.metrics();
     },
   };
+}
+
+/** The increase of a counter since its previous reading; a drop means HAProxy restarted it from 0. */
+function increaseOf(last: Map<string, number>, key: string, value: number): number {
+  const before = last.get(key) ?? 0;
+  last.set(key, value);
+  return value >= before ? value - before : value;
 }
