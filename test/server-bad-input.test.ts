@@ -186,6 +186,15 @@ describe("bad input through slipway server's router", { timeout: 600_000 }, () =
     }
   });
 
+  it("holds a slowly sent body at the router (option http-buffer-request) and answers 408", async () => {
+    // Without the option HAProxy would pass the request on at once and the site would answer 405.
+    const head = `POST / HTTP/1.1\r\nHost: ${site()}\r\nContent-Length: 1000\r\n\r\n`;
+    const clients = Array.from({ length: 2 }, () => slowClient(port, head, 1000, 120));
+    const answers = await Promise.all(clients.map((c) => c.closed));
+    for (const [i, answer] of answers.entries())
+      assert.equal(answer.status, 408, `slow body ${i}: ${JSON.stringify(answer)}`);
+  });
+
   it("kept serving the other app: every request of the load on svc succeeded", async () => {
     const report = await (load as Load).stop();
     load = undefined;
