@@ -11,8 +11,10 @@ import { join } from "node:path";
 import { type App, type Deployment, INSTANCE_KIND, type Instance, isErrorCode } from "../resources/index.js";
 import {
   type BackendEndpoints,
+  backendOwners,
   createRouterSync,
   type DesiredRouterState,
+  type Owner,
   type RoutedApp,
   type RouterSync,
   type RuntimeApi,
@@ -59,6 +61,10 @@ export interface RouterRuntimeOptions {
 export interface RouterRuntime {
   /** The URL an app is served at. */
   urlOf(app: string): string;
+  /** The UNIX socket serving HAProxy's Prometheus exporter at `/metrics` (ADR 0022). */
+  readonly metricsSocket: string;
+  /** HAProxy backend -> the app and component it serves now (for its metrics). */
+  backendOwners(): (backend: string) => Owner | undefined;
   /** Recomputes and applies now (tests; changes are applied on their own). */
   sync(): Promise<void>;
   stop(): Promise<void>;
@@ -230,6 +236,8 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   };
   const watches = ["App", "Deployment", INSTANCE_KIND].map(watchKind);
   return {
+    metricsSocket: router.metricsSocket,
+    backendOwners: () => backendOwners(router.state()),
     urlOf: (app) =>
       `http://${app}.${options.baseDomain}${options.httpPort === 80 ? "" : `:${options.httpPort}`}`,
     sync: async () => {

@@ -8,10 +8,10 @@ import { mkdirSync } from "node:fs";
 import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { bootstrapAdmin, createApi, startApiServer } from "../api/index.js";
+import { bootstrapAdmin, createApi, metricsHandler, startApiServer } from "../api/index.js";
 import { createUploadStore } from "../build/index.js";
 import { createSlipwayManager, stderrLogger, stopOnSignals } from "../controllers/index.js";
-import { createFileLogStore } from "../observe/index.js";
+import { createFileLogStore, createMetricsRegistry, unixHttpGet } from "../observe/index.js";
 import type { ObjectKey } from "../resources/index.js";
 import { exportCaPem } from "../router/index.js";
 import { keyring, loadSecretKey } from "../secrets/index.js";
@@ -201,6 +201,12 @@ export async function runServer(argv: string[]): Promise<number> {
     baseDomain: http.port === 80 ? baseDomain : `${baseDomain}:${http.port}`,
     caPem: () => exportCaPem(caDir(dataDir)),
   });
+  // Per-component traffic read from HAProxy's exporter at scrape time; admin token only (ADR 0022).
+  const metrics = createMetricsRegistry({
+    scrapeEdge: () => unixHttpGet(router.metricsSocket, "/metrics?scope=backend&scope=frontend"),
+    owners: router.backendOwners,
+  });
+  app.get("/metrics", metricsHandler({ store, render: metrics.render, contentType: metrics.contentType }));
   const api = await startApiServer({ app, host, port });
   const stopCompaction = startIdleCompaction();
   const stopArtifactGc = startArtifactGc({

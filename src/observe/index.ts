@@ -1,6 +1,13 @@
 /**
- * Observability: log streams of builds and instances (metrics come with the runtime).
+ * Observability: log streams of builds and instances, and the metrics registry (per app and
+ * component traffic read from the router, the process's own metrics; ADR 0022).
  */
+export {
+  type BackendOwner,
+  createMetricsRegistry,
+  type MetricsRegistry,
+  type MetricsRegistryOptions,
+} from "./edge-metrics.js";
 export {
   createFileLogStore,
   type FileLogStoreOptions,
@@ -11,3 +18,5 @@ export {
   type LogType,
   type ReadLogOptions,
 } from "./log-store.js";
+export { parsePrometheusText, type Sample } from "./prometheus-text.js";
+export { unixHttpGet } from "./unix-http-get.js";

@@ -61,6 +61,7 @@ const rendered = renderHaproxyConfig(
     statsSocket: "/run/slipway/haproxy.sock",
     mapDir: "/var/lib/slipway/router",
     spareBackends: 1,
+    metricsSocket: "/var/lib/slipway/router/metrics.sock",
   },
 );
 
@@ -85,9 +86,43 @@ describe("renderHaproxyConfig", () => {
     );
   });
 
-  it("leaves regex CORS origins out (HAProxy regexes are not RE2)", () => {
-    assert.doesNotMatch(rendered.config, /\^https/);
+  it("renders regex CORS origins anchored, single-quoted, on an Origin of bounded length", () => {
+    assert.match(
+      rendered.config,
+      /acl cors_c0 var\(txn\.origin_re\) -m reg '\^\(\?:\^https:\/\/\.\*\$\)\$'\n/,
+    );
+    assert.match(
+      rendered.config,
+      /set-var\(txn\.origin_re\) var\(txn\.origin\) if \{ var\(txn\.origin\),length -m int le 300 \}/,
+    );
     assert.match(rendered.config, /acl cors_c0 var\(txn\.origin\) -m beg https:\/\/dev\./);
+  });
+
+  it("leaves out a regex origin outside the PCRE2-safe subset (validation refuses it first)", () => {
+    const risky: AppSpec = {
+      name: "risky",
+      services: [
+        {
+          name: "web",
+          http_port: 8080,
+          cors: { allow_origins: [{ regex: "^(a+)+$" }, { exact: "https://ok.example" }] },
+        },
+      ],
+    };
+    const out = renderHaproxyConfig(routeTable([{ name: "risky", spec: normalize(risky) }]), {
+      httpPort: 8000,
+      statsSocket: "/s",
+      mapDir: "/m",
+    }).config;
+    assert.doesNotMatch(out, /cors_c0 .*-m reg|origin_re/);
+    assert.match(out, /acl cors_c0 var\(txn\.origin\) -m str https:\/\/ok\.example/);
+  });
+
+  it("serves HAProxy's Prometheus exporter on a mode-600 UNIX socket, in its own frontend", () => {
+    assert.match(
+      rendered.config,
+      /frontend slipway_metrics\n {2}bind unix@\/var\/lib\/slipway\/router\/metrics\.sock mode 600\n {2}http-request use-service prometheus-exporter if \{ path \/metrics \}\n/,
+    );
   });
 });
 

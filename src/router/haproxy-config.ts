@@ -5,6 +5,9 @@
  * value, so hosts and paths come and go with `add map` / `del map` on the runtime API, and
  * instances with `set server` on pre-declared `server-template` slots — no reload.
  */
+
+import { haproxyOriginRegex, MAX_REGEX_ORIGIN } from "./cors-regex.js";
+import { edgeDefaultsLines, edgeFrontendLines, edgeGlobalLines } from "./edge-limits.js";
 import {
   type FairnessOptions,
   fairnessBackendLines,
@@ -61,6 +64,11 @@ export interface HaproxyConfigOptions {
   reloadable?: { serverStateFile: string };
   /** Per-app connection and request-rate limits (ADR 0017). Absent: none. */
   fairness?: FairnessOptions;
+  /**
+   * A UNIX socket (mode 600) serving HAProxy's Prometheus exporter at `/metrics` (ADR 0022).
+   * Absent: no metrics frontend.
+   */
+  metricsSocket?: string;
 }
 
 /** One occupied slot in {@link HaproxyConfigOptions.servers}. */
@@ -99,8 +107,8 @@ export function slotName(slot: number): string {
 /**
  * Renders `table`. Pure: the same table and options give the same text. CORS policies get ids
  * `c0`, `c1`, ... in order of first use; a preflight (OPTIONS with Access-Control-Request-Method)
- * whose Origin matches an exact or prefix origin is answered 204 by HAProxy; regex origins are
- * not rendered yet (ADR 0009). Unknown hosts and paths get a plain 404 from HAProxy.
+ * whose Origin matches an exact, prefix or regex origin is answered 204 by HAProxy (regexes
+ * anchored and limited to a PCRE2-safe RE2 subset, ADR 0022). Unknown hosts and paths get a plain 404 from HAProxy.
  */
 export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOptions): HaproxyConfig {
   const policies = corsPolicies(table);
@@ -113,6 +121,7 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOpt
   const config = [
     ...globalSection(options),
     ...frontendSection(options, policies.lines, jwtLines(table, options.jwtKeys ?? [])),
+    ...metricsFrontend(options.metricsSocket),
     ...table.backends.flatMap((b) => backendSection(b, options)),
     ...Array.from({ length: options.spareBackends ?? 4 }, (_, i) =>
       backendSection({ name: spareBackendName(i), port: 8080 }, options),
@@ -176,12 +185,14 @@ function globalSection(o: HaproxyConfigOptions): string[] {
     // Never share a port silently with another HAProxy (SO_REUSEPORT would split the traffic
     // between them): a taken port is an error. Reloads hand the listeners over instead.
     "  noreuseport",
+    ...edgeGlobalLines(),
     ...(o.reloadable ? [`  server-state-file ${o.reloadable.serverStateFile}`] : []),
     ...tlsGlobalLines(o.tls),
     "",
     "defaults",
     "  mode http",
     "  option forwardfor",
+    ...edgeDefaultsLines(),
     ...(o.reloadable ? ["  load-server-state-from-file global", "  option idle-close-on-response"] : []),
     ...fairnessDefaultsLines(o.fairness),
     // A request whose connection to an instance fails (the instance just stopped, or its keep-alive
@@ -193,6 +204,22 @@ function globalSection(o: HaproxyConfigOptions): string[] {
     "  timeout client 60s",
     "  timeout server 60s",
     "  timeout http-request 10s",
+    "",
+  ];
+}
+
+/**
+ * HAProxy's built-in Prometheus exporter (USE_PROMEX, in Debian's 2.6) on a UNIX socket only the
+ * server's user can open: per-backend counters are read by Slipway's /metrics (ADR 0022), never
+ * by the internet. A separate frontend, so none of the app frontend's rules apply to it.
+ */
+function metricsFrontend(socket: string | undefined): string[] {
+  if (socket === undefined) return [];
+  return [
+    "frontend slipway_metrics",
+    `  bind unix@${socket} mode 600`,
+    "  http-request use-service prometheus-exporter if { path /metrics }",
+    "  http-request return status 404",
     "",
   ];
 }
@@ -213,6 +240,7 @@ function frontendSection(
     `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.httpPort}`,
     ...fairnessFrontendHead(o.fairness),
     ...tlsBindLines(o.tls, o.bindAddress ?? "127.0.0.1"),
+    ...edgeFrontendLines(),
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     "  http-request set-var(txn.path) path",
     "  http-request set-var(txn.key) var(txn.host),concat(,txn.path)",
@@ -323,6 +351,11 @@ function corsPolicies(table: RouteTable): Policies {
     ids.set(key, id);
     lines.push(...corsLines(id, rule.cors));
   }
+  // Regexes are only tried on an Origin of plausible length: PCRE2 backtracks (ADR 0022).
+  if (lines.some((l) => l.includes("var(txn.origin_re)")))
+    lines.unshift(
+      `  http-request set-var(txn.origin_re) var(txn.origin) if { var(txn.origin),length -m int le ${MAX_REGEX_ORIGIN} }`,
+    );
   return { idOf: (cors) => (cors === undefined ? "" : (ids.get(JSON.stringify(cors)) ?? "")), lines };
 }
 
@@ -331,6 +364,8 @@ function corsLines(id: string, cors: CorsPolicy): string[] {
     if ([o.exact, o.prefix].some((t) => t !== undefined && /[\s"\\#]/.test(t))) return [];
     if (o.exact !== undefined) return [`  acl cors_${id} var(txn.origin) -m str ${o.exact}`];
     if (o.prefix !== undefined) return [`  acl cors_${id} var(txn.origin) -m beg ${o.prefix}`];
+    const pattern = o.regex === undefined ? undefined : haproxyOriginRegex(o.regex);
+    if (pattern !== undefined) return [`  acl cors_${id} var(txn.origin_re) -m reg ${pattern}`];
     return [];
   });
   if (origins.length === 0) return [];

@@ -1,3 +1,4 @@
+export { backendOwners, type Owner } from "./backend-owners.js";
 export {
   type FairnessOptions,
   fairnessDefaults,

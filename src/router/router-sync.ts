@@ -21,7 +21,7 @@ import {
 import { parseServersState, type RuntimeApi, type ServerState } from "./runtime-api.js";
 
 /** Render options the sync owns itself (sockets, map dir, slots, reload support). */
-type OwnedOptions = "mapDir" | "statsSocket" | "reloadable" | "servers" | "backendSlots";
+type OwnedOptions = "mapDir" | "statsSocket" | "reloadable" | "servers" | "backendSlots" | "metricsSocket";
 
 /** Options of {@link createRouterSync}. */
 export interface RouterSyncOptions {
@@ -60,6 +60,8 @@ export interface RouterSync {
   /** What the sync believes HAProxy holds (confirmed by the last read-back). */
   state(): RouterState;
   readonly haproxy: HaproxyProcess;
+  /** The UNIX socket serving HAProxy's Prometheus exporter at `/metrics` (ADR 0022). */
+  readonly metricsSocket: string;
   /** Stops the drain timer and HAProxy. */
   stop(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export async function createRouterSync(
     mapDir: options.dir,
     statsSocket,
     reloadable: { serverStateFile },
+    metricsSocket: join(options.dir, "metrics.sock"),
   };
   const plan = (current: RouterState | undefined, desired: DesiredRouterState) =>
     planRouterChanges(current, desired, {
@@ -139,6 +142,7 @@ export async function createRouterSync(
     apply,
     state: () => state,
     haproxy,
+    metricsSocket: join(options.dir, "metrics.sock"),
     stop: async () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);

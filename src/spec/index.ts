@@ -23,6 +23,7 @@ export {
   sortIssues,
 } from "./issues.js";
 export { DEFAULT_HTTP_PORT, HEALTH_CHECK_DEFAULTS, LIVENESS_CHECK_DEFAULTS, normalize } from "./normalize.js";
+export { originRegexRefusal } from "./origin-regex.js";
 export { DEFAULT_MAX_SPEC_BYTES, type ParsedSpec, type ParseResult, parseSpec } from "./parse.js";
 export {
   type AppSpec,

@@ -8,6 +8,7 @@ import { asList, asMap, asString, type Entry, entries, KIND_LABEL } from "./acce
 import { checkBindableVariables } from "./bindable.js";
 import { instanceSize } from "./instance-sizes.js";
 import type { PathSegment } from "./issues.js";
+import { originRegexRefusal } from "./origin-regex.js";
 import { checkSchedule } from "./schedule.js";
 import type { RawIssue } from "./schema-errors.js";
 import { suggest } from "./suggest.js";
@@ -458,6 +459,9 @@ function corsPolicies(spec: Spec, all: Entry[]): RawIssue[] {
       const regex = asString(m.regex);
       const why = regex === undefined ? undefined : regexError(regex);
       if (why !== undefined) out.push(issue([...at, "regex"], `is not a valid regular expression: ${why}`));
+      const refused = regex === undefined || why !== undefined ? undefined : originRegexRefusal(regex);
+      if (refused !== undefined)
+        out.push(issue([...at, "regex"], `cannot be served by Slipway's router: ${refused}`));
     });
   }
   return out;
