@@ -1,3 +1,15 @@
+export { type AcmeIssuer, type AcmeIssuerOptions, createAcmeIssuer } from "./acme.js";
+export { loadOrCreateAccountKey } from "./acme-account.js";
+export {
+  ACME_CHALLENGE_PREFIX,
+  type AcmeChallengeResponder,
+  type AcmeChallengeResponderOptions,
+  AcmeChallengeStore,
+  acmeChallengeHandler,
+  startAcmeChallengeResponder,
+} from "./acme-challenges.js";
+export { ACME_BACKEND, type HaproxyAcmeOptions } from "./acme-config.js";
+export { type AcmeStep, acmeFailure } from "./acme-errors.js";
 export {
   caFiles,
   exportCaPem,

@@ -1,0 +1,179 @@
+/**
+ * ACME end to end against a real ACME server: Pebble (built from Go modules) validates HTTP-01 by
+ * fetching the token from a real HAProxy rendered with the `acme` option, which forwards
+ * `/.well-known/acme-challenge/` to Slipway's challenge responder. Nothing is stubbed: no
+ * PEBBLE_VA_ALWAYS_VALID.
+ */
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  AcmeChallengeStore,
+  acmeChallengeHandler,
+  createAcmeIssuer,
+  renderHaproxyConfig,
+  routeTable,
+} from "../src/router/index.js";
+import { freePort, startHaproxy, type TestHaproxy } from "./helpers/haproxy.js";
+import { buildPebble, startPebble, type TestPebble } from "./helpers/pebble.js";
+import { getViaRouter, NOT_ROUTED } from "./helpers/router-get.js";
+
+/** Splits a PEM bundle into its certificates. */
+function certificates(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (c) => new X509Certificate(c),
+  );
+}
+
+describe("ACME issuer against Pebble through HAProxy", () => {
+  let dir = "";
+  let haproxy: TestHaproxy | undefined;
+  let pebble: TestPebble | undefined;
+  let responder: ReturnType<typeof createServer> | undefined;
+  let httpPort = 0;
+  const store = new AcmeChallengeStore();
+  /** Challenge requests the responder saw, with the header HAProxy adds. */
+  const seen: { url: string; forwardedFor: string | undefined; host: string | undefined }[] = [];
+
+  before(async () => {
+    const binDir = await buildPebble();
+    dir = await mkdtemp(join(tmpdir(), `slipway-acme-${process.pid}-`));
+    const handle = acmeChallengeHandler(store);
+    responder = createServer((req: IncomingMessage, res: ServerResponse) => {
+      seen.push({
+        url: req.url ?? "",
+        forwardedFor: req.headers["x-forwarded-for"] as string | undefined,
+        host: req.headers.host,
+      });
+      handle(req, res);
+    });
+    responder.listen(0, "127.0.0.1");
+    await new Promise((resolve) => responder?.once("listening", resolve));
+    const responderPort = (responder.address() as AddressInfo).port;
+    httpPort = await freePort();
+    const statsSocket = join(dir, "haproxy.sock");
+    const rendered = renderHaproxyConfig(routeTable([]), {
+      httpPort,
+      statsSocket,
+      mapDir: dir,
+      spareBackends: 0,
+      acme: { responder: { addr: "127.0.0.1", port: responderPort } },
+    });
+    for (const [name, text] of Object.entries(rendered.maps)) await writeFile(join(dir, name), text);
+    await writeFile(join(dir, "haproxy.cfg"), rendered.config);
+    haproxy = await startHaproxy(join(dir, "haproxy.cfg"), statsSocket);
+    pebble = await startPebble({ binDir, dir, httpPort });
+  });
+
+  after(async () => {
+    await pebble?.stop();
+    await haproxy?.stop();
+    if (responder !== undefined) {
+      responder.closeAllConnections();
+      await new Promise((resolve) => responder?.close(resolve));
+    }
+    if (dir !== "") await rm(dir, { recursive: true, force: true });
+  });
+
+  const issuer = () =>
+    createAcmeIssuer({
+      directoryUrl: pebble?.directoryUrl ?? "",
+      email: "ops@example.test",
+      accountKeyFile: join(dir, "acme", "account.key"),
+      challenges: store,
+      caBundle: pebble?.tlsCaPem ?? "",
+      // shop.example.test resolves only in Pebble's DNS, not on this machine.
+      selfCheck: false,
+      pollMinMs: 100,
+    });
+
+  it("routes only the challenge path of an unrouted host to the responder", async () => {
+    store.set("probe-token", "probe-token.thumbprint");
+    try {
+      const hit = await getViaRouter(
+        httpPort,
+        "nowhere.example.test",
+        "/.well-known/acme-challenge/probe-token",
+      );
+      assert.deepEqual(hit, { status: 200, body: "probe-token.thumbprint" });
+      const other = await getViaRouter(httpPort, "nowhere.example.test", "/");
+      assert.deepEqual(other, { status: 404, body: NOT_ROUTED });
+    } finally {
+      store.delete("probe-token");
+    }
+  });
+
+  it("issues a certificate for a host that chains to Pebble's root, validated through HAProxy", async () => {
+    seen.length = 0;
+    const cert = await issuer()("shop.example.test");
+    const chain = certificates(cert.certPem);
+    const [leaf, intermediate] = chain;
+    assert.ok(
+      leaf !== undefined && intermediate !== undefined,
+      `expected leaf + intermediate, got ${chain.length}`,
+    );
+    assert.equal(leaf.checkHost("shop.example.test"), "shop.example.test");
+    assert.equal(cert.host, "shop.example.test");
+    assert.equal(cert.serial, leaf.serialNumber.toUpperCase());
+    assert.ok(cert.notAfter.getTime() > Date.now(), "notAfter is in the future");
+    assert.ok(leaf.checkPrivateKey((await import("node:crypto")).createPrivateKey(cert.keyPem)));
+    const root = new X509Certificate(await (pebble as TestPebble).issuingRoot());
+    assert.ok(leaf.verify(intermediate.publicKey), "leaf is signed by the intermediate");
+    assert.ok(
+      intermediate.checkIssued(root) && intermediate.verify(root.publicKey),
+      "intermediate is signed by Pebble's root",
+    );
+    // Pebble's validator really fetched the token, and through HAProxy (which adds X-Forwarded-For).
+    const fetched = seen.filter((s) => s.url.startsWith("/.well-known/acme-challenge/"));
+    assert.ok(fetched.length > 0, "the responder was asked for the token");
+    assert.ok(
+      fetched.every((s) => s.forwardedFor === "127.0.0.1" && s.host?.startsWith("shop.example.test")),
+    );
+    assert.equal(store.size, 0, "the token is removed after validation");
+    assert.equal((await stat(join(dir, "acme", "account.key"))).mode & 0o777, 0o600);
+  });
+
+  it("renews: a second issue for the same host validates again and gives a new certificate", async () => {
+    const issue = issuer();
+    const first = await issue("renew.example.test");
+    seen.length = 0;
+    const second = await issue("renew.example.test");
+    assert.notEqual(second.serial, first.serial);
+    assert.notEqual(second.keyPem, first.keyPem);
+    assert.ok(second.notAfter.getTime() >= first.notAfter.getTime());
+    assert.ok(seen.length > 0, "the renewal answered a new challenge");
+  });
+
+  it("fails with a sentence naming the host when the CA cannot reach the host's challenge", async (t) => {
+    // Pebble's DNS sends this host to 127.0.0.2, where nothing listens on the router's port.
+    await (pebble as TestPebble).setAddress("unreachable.example.test", "127.0.0.2");
+    await assert.rejects(issuer()("unreachable.example.test"), (err: Error) => {
+      t.diagnostic(err.message);
+      assert.match(err.message, /cannot get an ACME certificate for unreachable\.example\.test/);
+      assert.match(err.message, /HTTP-01 challenge failed/);
+      assert.match(err.message, /port 80/);
+      return true;
+    });
+    assert.equal(store.size, 0, "the failed token is removed too");
+  });
+
+  it("says the directory is unreachable, naming the host", async () => {
+    const closed = await freePort();
+    const issue = createAcmeIssuer({
+      directoryUrl: `https://127.0.0.1:${closed}/dir`,
+      accountKeyFile: join(dir, "acme-2", "account.key"),
+      challenges: store,
+      requestRetries: 0,
+    });
+    await assert.rejects(
+      issue("down.example.test"),
+      /down\.example\.test.*ACME directory is unreachable \(ECONNREFUSED\)/,
+    );
+  });
+});
