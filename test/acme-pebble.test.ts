@@ -6,20 +6,24 @@
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { connect } from "node:tls";
 import {
   AcmeChallengeStore,
   acmeChallengeHandler,
+  type CertStore,
   createAcmeIssuer,
+  installCertificate,
   renderHaproxyConfig,
   routeTable,
 } from "../src/router/index.js";
+import { type AppSpec, normalize } from "../src/spec/index.js";
 import { freePort, startHaproxy, type TestHaproxy } from "./helpers/haproxy.js";
 import { buildPebble, startPebble, type TestPebble } from "./helpers/pebble.js";
 import { getViaRouter, NOT_ROUTED } from "./helpers/router-get.js";
@@ -31,12 +35,31 @@ function certificates(pem: string): X509Certificate[] {
   );
 }
 
+/** The serial (upper-case hex) of the certificate HAProxy serves for `servername`, trusting only `ca`. */
+function servedSerial(port: number, servername: string, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, servername, ca }, () => {
+      resolve(socket.getPeerCertificate().serialNumber.toUpperCase());
+      socket.end();
+    });
+    socket.on("error", reject);
+  });
+}
+
+const shop: AppSpec = {
+  name: "shop",
+  domains: [{ domain: "shop.example.test" }],
+  services: [{ name: "web", http_port: 3000 }],
+};
+
 describe("ACME issuer against Pebble through HAProxy", () => {
   let dir = "";
   let haproxy: TestHaproxy | undefined;
   let pebble: TestPebble | undefined;
   let responder: ReturnType<typeof createServer> | undefined;
   let httpPort = 0;
+  let httpsPort = 0;
+  let certs: CertStore | undefined;
   const store = new AcmeChallengeStore();
   /** Challenge requests the responder saw, with the header HAProxy adds. */
   const seen: { url: string; forwardedFor: string | undefined; host: string | undefined }[] = [];
@@ -57,17 +80,24 @@ describe("ACME issuer against Pebble through HAProxy", () => {
     await new Promise((resolve) => responder?.once("listening", resolve));
     const responderPort = (responder.address() as AddressInfo).port;
     httpPort = await freePort();
+    httpsPort = await freePort();
     const statsSocket = join(dir, "haproxy.sock");
-    const rendered = renderHaproxyConfig(routeTable([]), {
+    certs = { certDir: join(dir, "certs"), crtList: join(dir, "crt-list.txt") };
+    await mkdir(certs.certDir, { mode: 0o700 });
+    await writeFile(certs.crtList, "");
+    // HTTPS with the HTTP -> HTTPS redirect on: challenges must still be answered over HTTP.
+    const rendered = renderHaproxyConfig(routeTable([{ name: "shop", spec: normalize(shop) }]), {
       httpPort,
       statsSocket,
       mapDir: dir,
       spareBackends: 0,
+      tls: { httpsPort, crtList: certs.crtList, redirectHttp: true },
       acme: { responder: { addr: "127.0.0.1", port: responderPort } },
     });
     for (const [name, text] of Object.entries(rendered.maps)) await writeFile(join(dir, name), text);
     await writeFile(join(dir, "haproxy.cfg"), rendered.config);
     haproxy = await startHaproxy(join(dir, "haproxy.cfg"), statsSocket);
+    certs = { ...certs, api: haproxy.api };
     pebble = await startPebble({ binDir, dir, httpPort });
   });
 
@@ -93,17 +123,20 @@ describe("ACME issuer against Pebble through HAProxy", () => {
       pollMinMs: 100,
     });
 
-  it("routes only the challenge path of an unrouted host to the responder", async () => {
+  it("sends the challenge path of any host to the responder, before the 404 and the HTTPS redirect", async () => {
+    const path = "/.well-known/acme-challenge/probe-token";
     store.set("probe-token", "probe-token.thumbprint");
     try {
-      const hit = await getViaRouter(
-        httpPort,
-        "nowhere.example.test",
-        "/.well-known/acme-challenge/probe-token",
-      );
-      assert.deepEqual(hit, { status: 200, body: "probe-token.thumbprint" });
-      const other = await getViaRouter(httpPort, "nowhere.example.test", "/");
-      assert.deepEqual(other, { status: 404, body: NOT_ROUTED });
+      const answer = { status: 200, body: "probe-token.thumbprint" };
+      assert.deepEqual(await getViaRouter(httpPort, "nowhere.example.test", path), answer);
+      assert.deepEqual(await getViaRouter(httpPort, "shop.example.test", path), answer);
+      const unknownToken = "/.well-known/acme-challenge/other";
+      assert.equal((await getViaRouter(httpPort, "shop.example.test", unknownToken)).status, 404);
+      assert.deepEqual(await getViaRouter(httpPort, "nowhere.example.test", "/"), {
+        status: 404,
+        body: NOT_ROUTED,
+      });
+      assert.equal((await getViaRouter(httpPort, "shop.example.test", "/")).status, 308);
     } finally {
       store.delete("probe-token");
     }
@@ -137,6 +170,9 @@ describe("ACME issuer against Pebble through HAProxy", () => {
     );
     assert.equal(store.size, 0, "the token is removed after validation");
     assert.equal((await stat(join(dir, "acme", "account.key"))).mode & 0o777, 0o600);
+    // HAProxy serves it: the chain it sends verifies against Pebble's root alone.
+    await installCertificate(certs as CertStore, cert);
+    assert.equal(await servedSerial(httpsPort, "shop.example.test", root.toString()), cert.serial);
   });
 
   it("renews: a second issue for the same host validates again and gives a new certificate", async () => {
