@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  type AcmeChallengeResponder,
+  AcmeChallengeStore,
+  startAcmeChallengeResponder,
+} from "./acme-challenges.js";
+
+describe("ACME challenge responder", () => {
+  const store = new AcmeChallengeStore();
+  let responder: AcmeChallengeResponder | undefined;
+  const url = (path: string) => `http://127.0.0.1:${responder?.port}${path}`;
+
+  before(async () => {
+    responder = await startAcmeChallengeResponder({ store });
+  });
+  after(async () => {
+    await responder?.close();
+  });
+
+  it("answers a pending token with its key authorization as text/plain", async () => {
+    store.set("tok-1", "tok-1.thumb");
+    const res = await fetch(url("/.well-known/acme-challenge/tok-1"));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "text/plain");
+    assert.equal(await res.text(), "tok-1.thumb");
+  });
+
+  it("answers 404 for unknown or deleted tokens, other paths and other methods", async () => {
+    store.set("tok-2", "tok-2.thumb");
+    store.delete("tok-2");
+    assert.equal((await fetch(url("/.well-known/acme-challenge/tok-2"))).status, 404);
+    assert.equal((await fetch(url("/.well-known/acme-challenge/"))).status, 404);
+    assert.equal((await fetch(url("/tok-1"))).status, 404);
+    const post = await fetch(url("/.well-known/acme-challenge/tok-1"), { method: "POST" });
+    assert.equal(post.status, 404);
+  });
+
+  it("listens on loopback by default", () => {
+    assert.equal(responder?.addr, "127.0.0.1");
+  });
+});
