@@ -63,12 +63,15 @@ interface AcmeHttpSettings {
 export function createAcmeIssuer(o: AcmeIssuerOptions): AcmeIssuer {
   configureHttp(o);
   let account: Promise<acme.Client> | undefined;
-  const ready = (host: string): Promise<acme.Client> => {
-    account ??= register(o).catch(async (err: unknown) => {
-      account = undefined; // the next call tries again
+  // Every caller waits for the one registration but names its own host when it failed.
+  const ready = async (host: string): Promise<acme.Client> => {
+    const attempt = (account ??= register(o));
+    try {
+      return await attempt;
+    } catch (err) {
+      if (account === attempt) account = undefined; // the next call tries again
       throw acmeFailure(host, o.directoryUrl, "account", await withNetworkCause(err, o.directoryUrl));
-    });
-    return account;
+    }
   };
   return async (host) => {
     if (!isCertifiableHost(host)) {
