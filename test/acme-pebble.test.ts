@@ -175,15 +175,35 @@ describe("ACME issuer against Pebble through HAProxy", () => {
     assert.equal(await servedSerial(httpsPort, "shop.example.test", root.toString()), cert.serial);
   });
 
-  it("renews: a second issue for the same host validates again and gives a new certificate", async () => {
+  it("renews: a second issue for the same host gives a new certificate and key", async () => {
+    // Whether the second order validates again is the CA's choice (it may reuse the valid
+    // authorization; Pebble does 1% of the time even with PEBBLE_AUTHZREUSE=0), so not asserted.
     const issue = issuer();
     const first = await issue("renew.example.test");
-    seen.length = 0;
     const second = await issue("renew.example.test");
     assert.notEqual(second.serial, first.serial);
     assert.notEqual(second.keyPem, first.keyPem);
     assert.ok(second.notAfter.getTime() >= first.notAfter.getTime());
-    assert.ok(seen.length > 0, "the renewal answered a new challenge");
+    const [leaf, intermediate] = certificates(second.certPem);
+    assert.equal(leaf?.checkHost("renew.example.test"), "renew.example.test");
+    assert.ok(intermediate !== undefined && leaf?.verify(intermediate.publicKey));
+  });
+
+  it("issues for several hosts at once with one fresh account", async () => {
+    const issue = createAcmeIssuer({
+      directoryUrl: pebble?.directoryUrl ?? "",
+      accountKeyFile: join(dir, "acme-3", "account.key"),
+      challenges: store,
+      selfCheck: false,
+      pollMinMs: 100,
+    });
+    const hosts = ["a.example.test", "b.example.test", "c.example.test"];
+    const certs = await Promise.all(hosts.map((h) => issue(h)));
+    assert.deepEqual(
+      certs.map((c) => certificates(c.certPem)[0]?.checkHost(c.host)),
+      hosts,
+    );
+    assert.equal(store.size, 0);
   });
 
   it("fails with a sentence naming the host when the CA cannot reach the host's challenge", async (t) => {

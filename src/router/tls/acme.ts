@@ -65,7 +65,8 @@ export function createAcmeIssuer(o: AcmeIssuerOptions): AcmeIssuer {
   let account: Promise<acme.Client> | undefined;
   // Every caller waits for the one registration but names its own host when it failed.
   const ready = async (host: string): Promise<acme.Client> => {
-    const attempt = (account ??= register(o));
+    account ??= register(o);
+    const attempt = account;
     try {
       return await attempt;
     } catch (err) {
