@@ -37,17 +37,35 @@ export class AcmeChallengeStore {
   }
 }
 
+/** One request the responder got (for logs: who asked for which host's token, and the outcome). */
+export interface ChallengeRequest {
+  /** The Host header (the domain being validated, with HAProxy's port if any). */
+  host: string;
+  token: string;
+  answered: boolean;
+  /** The client as HAProxy saw it (the CA's validator), when the request came through HAProxy. */
+  forwardedFor?: string;
+}
+
 /**
  * The request handler of the responder: 200 with the key authorization (text/plain) for a pending
- * token, 404 otherwise. Usable in any node:http server.
+ * token, 404 otherwise. Usable in any node:http server. `onRequest` sees every request.
  */
 export function acmeChallengeHandler(
   store: AcmeChallengeStore,
+  onRequest?: (seen: ChallengeRequest) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? "").split("?")[0] ?? "";
     const token = path.startsWith(ACME_CHALLENGE_PREFIX) ? path.slice(ACME_CHALLENGE_PREFIX.length) : "";
     const answer = req.method === "GET" || req.method === "HEAD" ? store.get(token) : undefined;
+    const forwardedFor = req.headers["x-forwarded-for"];
+    onRequest?.({
+      host: req.headers.host ?? "",
+      token,
+      answered: answer !== undefined,
+      ...(typeof forwardedFor === "string" ? { forwardedFor } : {}),
+    });
     if (answer === undefined) {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("No such ACME challenge.\n");
       return;
@@ -71,13 +89,15 @@ export interface AcmeChallengeResponderOptions {
   host?: string;
   /** Port. Default 0 (any free port; read it from the result). */
   port?: number;
+  /** Called for every request (logging). */
+  onRequest?: (seen: ChallengeRequest) => void;
 }
 
 /** Starts the responder and resolves once it listens. */
 export async function startAcmeChallengeResponder(
   o: AcmeChallengeResponderOptions,
 ): Promise<AcmeChallengeResponder> {
-  const server = createServer(acmeChallengeHandler(o.store));
+  const server = createServer(acmeChallengeHandler(o.store, o.onRequest));
   server.listen(o.port ?? 0, o.host ?? "127.0.0.1");
   await once(server, "listening");
   const { address, port } = server.address() as AddressInfo;
