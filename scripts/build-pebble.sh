@@ -3,7 +3,7 @@
 # server) from Go modules into a cache folder outside the repository, and reuses them when the
 # pinned version is already there. Only the Go module proxy is needed (no Git host). Prints the
 # folder holding the binaries on stdout. Used by test/acme-pebble.test.ts (through
-# test/helpers/pebble.ts) and by scripts/install.sh.
+# test/helpers/pebble.ts) and by scripts/test.sh.
 #
 #   SLIPWAY_GO_BIN  where binaries go (default /var/cache/slipway/go-bin, or ~/.cache/slipway/go-bin
 #                   when /var/cache is not writable)
@@ -47,28 +47,22 @@ go_version=$(go env GOVERSION 2>/dev/null || go version | awk '{print $3}')
 go_version=${go_version#go}
 older() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$1" ] && [ "$1" != "$2" ]; }
 if older "$go_version" "$MIN_GO"; then
-  if older "$go_version" 1.21; then
-    # Go < 1.21 knows no GOTOOLCHAIN. The toolchain is a module on the proxy all the same
-    # (golang.org/toolchain@v0.0.1-<version>.<os>-<arch>): download it with the old go, copy it
-    # out of the read-only module cache and give its programs back their exec bits.
-    tc_dir="$bin_dir/../toolchains/$FALLBACK_TOOLCHAIN"
-    if [ ! -x "$tc_dir/bin/go" ]; then
-      mod="golang.org/toolchain@v0.0.1-$FALLBACK_TOOLCHAIN.$(go env GOOS)-$(go env GOARCH)"
-      echo "build-pebble: go $go_version is older than 1.21; downloading $mod from the Go module proxy" >&2
-      src=$(cd / && GO111MODULE=on go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-      [ -n "$src" ] && [ -f "$src/bin/go" ] || { echo "build-pebble: could not download $mod" >&2; exit 1; }
-      rm -rf "$tc_dir.tmp" && mkdir -p "$(dirname "$tc_dir")"
-      cp -R "$src" "$tc_dir.tmp"
-      chmod -R u+w "$tc_dir.tmp"
-      chmod +x "$tc_dir.tmp"/bin/* "$tc_dir.tmp"/pkg/tool/*/*
-      rm -rf "$tc_dir" && mv "$tc_dir.tmp" "$tc_dir"
-    fi
-    export PATH="$tc_dir/bin:$PATH" GOROOT="$tc_dir" GOTOOLCHAIN=local
-  else
-    # The go command downloads this toolchain from the Go module proxy itself.
-    export GOTOOLCHAIN="$FALLBACK_TOOLCHAIN"
-    echo "build-pebble: go $go_version is older than $MIN_GO; using $GOTOOLCHAIN from the Go module proxy" >&2
+  # The toolchain is a module on the proxy (golang.org/toolchain@v0.0.1-<version>.<os>-<arch>):
+  # download it with the old go, copy it out of the read-only module cache and give its programs
+  # back their exec bits. (GOTOOLCHAIN would do this by itself, but only from Go 1.21 on.)
+  tc_dir="$bin_dir/../toolchains/$FALLBACK_TOOLCHAIN"
+  if [ ! -x "$tc_dir/bin/go" ]; then
+    mod="golang.org/toolchain@v0.0.1-$FALLBACK_TOOLCHAIN.$(go env GOOS)-$(go env GOARCH)"
+    echo "build-pebble: go $go_version is older than $MIN_GO; downloading $mod from the Go module proxy" >&2
+    src=$(cd / && GO111MODULE=on GOTOOLCHAIN=local go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -n "$src" ] && [ -f "$src/bin/go" ] || { echo "build-pebble: could not download $mod" >&2; exit 1; }
+    rm -rf "$tc_dir.tmp" && mkdir -p "$(dirname "$tc_dir")"
+    cp -R "$src" "$tc_dir.tmp"
+    chmod -R u+w "$tc_dir.tmp"
+    chmod +x "$tc_dir.tmp"/bin/* "$tc_dir.tmp"/pkg/tool/*/*
+    rm -rf "$tc_dir" && mv "$tc_dir.tmp" "$tc_dir"
   fi
+  export PATH="$tc_dir/bin:$PATH" GOROOT="$tc_dir" GOTOOLCHAIN=local
 fi
 
 echo "build-pebble: go install github.com/letsencrypt/pebble/v2/cmd/...@$PEBBLE_VERSION into $bin_dir" >&2

@@ -28,8 +28,9 @@ export interface AcmeIssuerOptions {
   /** Where HTTP-01 tokens are put while a host is validated; HAProxy serves them. */
   challenges: AcmeChallengeStore;
   /**
-   * PEM certificates trusted for the directory's TLS in addition to the system roots (Pebble's
-   * own root in tests). Process-wide: acme-client has one HTTP client for all its instances.
+   * PEM certificates trusted for the directory's TLS in addition to Node's bundled roots
+   * (Pebble's own root in tests; NODE_EXTRA_CA_CERTS no longer applies once this is given).
+   * Process-wide: acme-client has one HTTP client for all its instances.
    */
   caBundle?: string;
   /**
