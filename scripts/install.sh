@@ -24,6 +24,10 @@ for p in "${apt_packages[@]}"; do
 done
 node_major() { command -v node >/dev/null 2>&1 && node -p 'process.versions.node.split(".")[0]' || echo 0; }
 if [ "$(node_major)" -lt 20 ] && ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+# golang-go: builds Pebble, the ACME test server, from Go modules (scripts/build-pebble.sh, run by
+# test.sh). Only when no Go is there: Debian's 1.19 is enough, the script fetches a newer toolchain
+# from the Go module proxy.
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then missing+=(golang-go); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

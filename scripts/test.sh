@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+# Pebble (ACME test server) from Go modules, cached outside the repository (test/acme-pebble.test.ts).
+bash scripts/build-pebble.sh >/dev/null
 npm test --silent

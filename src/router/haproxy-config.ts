@@ -20,6 +20,12 @@ import {
 import { type JwtKey, jwtLines } from "./jwt/jwt-config.js";
 import type { BackendSpec, CorsPolicy, RouteAction, RouteRule, RouteTable } from "./route-table.js";
 import {
+  acmeBackendLines,
+  acmeFrontendLines,
+  exceptAcmeChallenges,
+  type HaproxyAcmeOptions,
+} from "./tls/acme-config.js";
+import {
   type HaproxyTlsOptions,
   httpsRedirectLines,
   tlsBindLines,
@@ -69,6 +75,8 @@ export interface HaproxyConfigOptions {
    * Absent: no metrics frontend.
    */
   metricsSocket?: string;
+  /** ACME HTTP-01: `/.well-known/acme-challenge/` on any host goes to this responder. Absent: no ACME. */
+  acme?: HaproxyAcmeOptions;
 }
 
 /** One occupied slot in {@link HaproxyConfigOptions.servers}. */
@@ -81,7 +89,7 @@ export interface SlotServer {
   disabled?: boolean;
 }
 
-export type { FairnessOptions, HaproxyTlsOptions };
+export type { FairnessOptions, HaproxyAcmeOptions, HaproxyTlsOptions };
 
 /** The rendered configuration and the map files (file name -> contents) it reads from `mapDir`. */
 export interface HaproxyConfig {
@@ -123,6 +131,7 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOpt
     ...frontendSection(options, policies.lines, jwtLines(table, options.jwtKeys ?? [])),
     ...metricsFrontend(options.metricsSocket),
     ...table.backends.flatMap((b) => backendSection(b, options)),
+    ...acmeBackendLines(options.acme),
     ...Array.from({ length: options.spareBackends ?? 4 }, (_, i) =>
       backendSection({ name: spareBackendName(i), port: 8080 }, options),
     ).flat(),
@@ -246,9 +255,10 @@ function frontendSection(
     "  http-request set-var(txn.key) var(txn.host),concat(,txn.path)",
     `  http-request set-var(txn.route) var(txn.key),map_str(${o.mapDir}/${EXACT_MAP})`,
     `  http-request set-var(txn.route) var(txn.key),map_beg(${o.mapDir}/${PREFIX_MAP}) if !{ var(txn.route) -m found }`,
+    ...acmeFrontendLines(o.acme),
     '  http-request return status 404 content-type "text/plain; charset=utf-8" string "No app is routed here.\\n" unless { var(txn.route) -m beg B| R| }',
     ...fairnessFrontendLines(o.fairness),
-    ...httpsRedirectLines(o.tls),
+    ...exceptAcmeChallenges(httpsRedirectLines(o.tls), o.acme),
     "  http-request set-var(txn.kind) var(txn.route),field(1,|)",
     "  http-request set-var(txn.cors) var(txn.route),field(2,|)",
     "  http-request set-var(txn.origin) req.hdr(origin)",

@@ -1,3 +1,18 @@
+export { type AcmeIssuer, type AcmeIssuerOptions, createAcmeIssuer } from "./acme.js";
+export { loadOrCreateAccountKey } from "./acme-account.js";
+export {
+  ACME_CHALLENGE_PREFIX,
+  type AcmeChallengeResponder,
+  type AcmeChallengeResponderOptions,
+  AcmeChallengeStore,
+  acmeChallengeHandler,
+  type ChallengeRequest,
+  startAcmeChallengeResponder,
+} from "./acme-challenges.js";
+export { ACME_BACKEND, type HaproxyAcmeOptions } from "./acme-config.js";
+export { type AcmeStep, acmeFailure } from "./acme-errors.js";
+export { type IssuerByHostOptions, isAcmeHost, issuerByHost } from "./acme-hosts.js";
+export { type AcmeService, type AcmeServiceOptions, startAcmeService } from "./acme-service.js";
 export {
   caFiles,
   exportCaPem,
