@@ -204,7 +204,7 @@ describe("deploy hooks plan", () => {
     assert.equal(jobStep(after, "notify")?.status, "ERROR");
     assert.match(
       jobStep(after, "notify")?.steps?.[1]?.reason?.message ?? "",
-      /job notify failed with exit code 1/,
+      /^post-deploy job notify failed with exit code 1 \(its output: slipway apps logs shop notify --deployment shop-d1\)$/,
     );
   });
 

@@ -111,8 +111,20 @@ export function hookFailure(inv: JobInvocation): string | undefined {
   return status.phase === "FAILED" ? `failed: ${message}` : `${status.phase.toLowerCase()}: ${message}`;
 }
 
+const KIND_WORDS: Record<HookKind, string> = {
+  PRE_DEPLOY: "pre-deploy",
+  POST_DEPLOY: "post-deploy",
+  FAILED_DEPLOY: "failed-deploy",
+};
+
+/** What went wrong with a hook run, and where its output is. */
+function failureMessage(kind: HookKind, inv: JobInvocation, failure: string): string {
+  const where = `slipway apps logs ${inv.spec.app} ${inv.spec.job} --deployment ${inv.spec.deployment}`;
+  return `${KIND_WORDS[kind]} job ${inv.spec.job} ${failure} (its output: ${where})`;
+}
+
 /** A hook job's step from its invocation. */
-function invokedStep(step: ProgressStep, inv: JobInvocation): ProgressStep {
+function invokedStep(step: ProgressStep, inv: JobInvocation, kind: HookKind): ProgressStep {
   const created = inv.metadata.creationTimestamp;
   const phase = inv.status?.phase ?? "PENDING";
   const failure = hookFailure(inv);
@@ -134,7 +146,7 @@ function invokedStep(step: ProgressStep, inv: JobInvocation): ProgressStep {
       ...(inv.status?.completedAt === undefined ? {} : { ended_at: inv.status.completedAt }),
       ...(failure === undefined
         ? {}
-        : { reason: { code: "JobFailed", message: `job ${inv.spec.job} ${failure}` } }),
+        : { reason: { code: "JobFailed", message: failureMessage(kind, inv, failure) } }),
     };
   });
   return { ...step, status: wait === "PENDING" ? "RUNNING" : wait, steps: children };
@@ -187,7 +199,7 @@ function hookProgress(
         const kind = kinds.get(c.name);
         if (kind === undefined) return c;
         const inv = invocations.get(c.name);
-        if (inv !== undefined) return invokedStep(c, inv);
+        if (inv !== undefined) return invokedStep(c, inv, kind);
         const before = componentStep(stored, c.name);
         if (before !== undefined && before.status !== "PENDING") return before;
         if (kind === "FAILED_DEPLOY" && (phase === "ACTIVE" || phase === "SUPERSEDED"))
@@ -283,8 +295,7 @@ function preDeployGate(
     const inv = byJob.get(job.name);
     const failure = inv === undefined ? undefined : hookFailure(inv);
     if (failure === undefined) continue;
-    const app = deployment.spec.app;
-    const message = `pre-deploy job ${job.name} ${failure} (its output: slipway apps logs ${app} ${job.name} --deployment ${deployment.metadata.name}); the previous deployment keeps serving`;
+    const message = `${failureMessage("PRE_DEPLOY", inv as JobInvocation, failure)}; the previous deployment keeps serving`;
     return {
       create: [],
       drain: [],
