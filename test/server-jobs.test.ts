@@ -36,15 +36,15 @@ const FILES = [
     path: "server.js",
     content: [
       'const http = require("node:http");',
-      "http.createServer((req, res) => res.end(`Hello ${process.env.VERSION}\\n`)).listen(Number(process.env.PORT));",
+      'http.createServer((req, res) => res.end("Hello " + process.env.VERSION + "\\n")).listen(Number(process.env.PORT));',
     ].join("\n"),
   },
   {
     path: "job.js",
     content: [
       "const [name, code] = process.argv.slice(2);",
-      "console.log(`job ${name} version ${process.env.VERSION}`);",
-      'console.error(`job ${name} exits with ${code ?? "0"}`);',
+      'console.log("job " + name + " version " + process.env.VERSION);',
+      'console.error("job " + name + " exits with " + (code ?? "0"));',
       "process.exit(Number(code ?? 0));",
     ].join("\n"),
   },
@@ -132,7 +132,13 @@ describe("jobs through the server", { timeout: 900_000 }, () => {
   before(async () => {
     assert.equal(process.getuid?.(), 0, "jobs run in gVisor and need root");
     await sharedTestStack();
-    server = await startServer(dataDir, ["--stacks-dir", TEST_STACK_ROOT, "--verbose"]);
+    server = await startServer(dataDir, [
+      "--stacks-dir",
+      TEST_STACK_ROOT,
+      "--http-listen",
+      "127.0.0.1:0",
+      "--verbose",
+    ]);
     token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
     client = createClient({ baseUrl: server.url, token });
     await client.createApp({ body: { spec: spec("v1", 0), source: { files: FILES } } });
