@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { newHookInvocation } from "../src/controllers/deploy-hooks-plan.js";
+import { newHookInvocation } from "../src/controllers/deploy-hook-invocations.js";
 import {
   type App,
   type Build,

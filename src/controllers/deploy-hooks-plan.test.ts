@@ -7,7 +7,8 @@ import type { JobInvocation, JobInvocationStatus } from "../resources/job-invoca
 import { API_VERSION, type NewResource } from "../resources/meta.js";
 import { newDeployment } from "../resources/new-deployment.js";
 import type { AppSpec } from "../spec/index.js";
-import { hookKind, planDeployment } from "./deploy-hooks-plan.js";
+import { hookKind } from "./deploy-hook-invocations.js";
+import { planDeployment } from "./deploy-hooks-plan.js";
 
 const NOW = new Date("2026-11-22T05:00:00Z");
 const SOURCE = { git: { repo_clone_url: "https://example.com/r.git", branch: "main" } };
@@ -227,6 +228,19 @@ describe("deploy hooks plan", () => {
     const d = deployment("ERROR");
     const unbuilt = { ...d, status: { ...d.status, artifacts: {} } } as Deployment;
     assert.deepEqual(planDeployment(unbuilt, [], [], { now: NOW }).invoke, []);
+  });
+
+  it("cancels the hook runs of a canceled deployment that still go", () => {
+    const [planned] = planDeployment(deployment(), [], [], { now: NOW }).invoke;
+    const migrate = stored(planned as NewResource<JobInvocation>, { phase: "RUNNING" });
+    const plan = planDeployment(deployment("CANCELED"), [], [migrate], { now: NOW });
+    assert.deepEqual(
+      plan.cancel.map((i) => i.metadata.name),
+      ["shop-d1.migrate"],
+    );
+    const asked = { ...migrate, spec: { ...migrate.spec, canceled: true } };
+    assert.deepEqual(planDeployment(deployment("CANCELED"), [], [asked], { now: NOW }).cancel, []);
+    assert.deepEqual(planDeployment(deployment("ERROR"), [], [migrate], { now: NOW }).cancel, []);
   });
 
   it("ignores hook jobs when no job runner runs them", () => {

@@ -12,204 +12,42 @@
  *   undoes the deployment.
  * - ERROR: FAILED_DEPLOY jobs are invoked, when the deployment has their artifacts (a deployment
  *   whose build failed has nothing to run them from).
+ * - CANCELED: hook runs still going (a PRE_DEPLOY job of a deployment canceled while it ran) are
+ *   canceled too.
  *
  * Whether a hook was already invoked is read from its invocation; a hook job's progress step
  * that is no longer PENDING (a deployment from before deploy hooks, or an invocation deleted)
  * means "done", so a restart or an upgrade never runs a hook of an old deployment.
  */
 import type { Deployment, DeploymentResourceStatus, ProgressStep } from "../resources/deployment.js";
-import { LABELS } from "../resources/deployment.js";
 import type { Instance } from "../resources/instance.js";
-import {
-  JOB_INVOCATION_KIND,
-  JOB_LABEL,
-  type JobInvocation,
-  type JobTrigger,
-} from "../resources/job-invocation.js";
-import { API_VERSION, type NewResource } from "../resources/meta.js";
+import type { JobInvocation } from "../resources/job-invocation.js";
+import type { NewResource } from "../resources/meta.js";
 import { countSteps } from "../resources/new-deployment.js";
-import { jobTimeoutSeconds } from "../resources/new-job-invocation.js";
-import type { JobSpec } from "../spec/index.js";
 import { setCondition } from "./conditions.js";
+import {
+  failureMessage,
+  type HookKind,
+  hookFailure,
+  hookInvocations,
+  hookKind,
+  hooks,
+  newHookInvocation,
+} from "./deploy-hook-invocations.js";
+import { componentStep, hookProgress, rollUp } from "./deploy-hooks-steps.js";
 import { PROGRESSING, planRollout, type RolloutOptions, type RolloutPlan } from "./rollout-plan.js";
-
-/** The jobs that run around a deployment. */
-export type HookKind = "PRE_DEPLOY" | "POST_DEPLOY" | "FAILED_DEPLOY";
 
 /** A rollout plan plus the hook invocations to create (before the status is written). */
 export interface DeploymentPlan extends RolloutPlan {
   invoke: NewResource<JobInvocation>[];
+  /** Hook invocations to cancel (`spec.canceled`): those of a CANCELED deployment still running. */
+  cancel: JobInvocation[];
 }
 
 /** Options of {@link planDeployment}. */
 export interface DeploymentPlanOptions extends RolloutOptions {
   /** False: hook jobs are ignored (no JobInvocation controller runs them); default true. */
   hooks?: boolean;
-}
-
-/** The hook kind of a job; undefined for SCHEDULED jobs. UNSPECIFIED is POST_DEPLOY, as on DO. */
-export function hookKind(job: Pick<JobSpec, "kind">): HookKind | undefined {
-  const kind = job.kind ?? "UNSPECIFIED";
-  if (kind === "SCHEDULED") return undefined;
-  return kind === "UNSPECIFIED" ? "POST_DEPLOY" : kind;
-}
-
-/** The name of the invocation of hook `job` of `deployment`. */
-export function hookInvocationName(deployment: string, job: string): string {
-  return `${deployment}.${job}`;
-}
-
-/** The invocation of hook `job` of `deployment`, owned by the Deployment. */
-export function newHookInvocation(
-  deployment: Deployment,
-  job: JobSpec,
-  kind: HookKind,
-  now: Date,
-): NewResource<JobInvocation> {
-  const { name, namespace, uid } = deployment.metadata;
-  return {
-    apiVersion: API_VERSION,
-    kind: JOB_INVOCATION_KIND,
-    metadata: {
-      name: hookInvocationName(name, job.name),
-      ...(namespace === undefined ? {} : { namespace }),
-      labels: { [LABELS.app]: deployment.spec.app, [LABELS.deployment]: name, [JOB_LABEL]: job.name },
-      ownerReferences: [{ apiVersion: API_VERSION, kind: deployment.kind, name, uid, controller: true }],
-    },
-    spec: {
-      app: deployment.spec.app,
-      deployment: name,
-      job: job.name,
-      scheduledAt: now.toISOString(),
-      trigger: kind satisfies JobTrigger,
-      timeoutSeconds: jobTimeoutSeconds(job.timeout),
-    },
-  };
-}
-
-function hooks(deployment: Deployment, kind: HookKind): JobSpec[] {
-  return (deployment.spec.appSpec.jobs ?? []).filter((j) => hookKind(j) === kind);
-}
-
-/** The deploy-tree step of component `name` in `steps`. */
-function componentStep(steps: readonly ProgressStep[], name: string): ProgressStep | undefined {
-  const deploy = steps.find((s) => s.name === "deploy");
-  return deploy?.steps?.find((s) => s.name === "components")?.steps?.find((c) => c.name === name);
-}
-
-function finished(inv: JobInvocation): boolean {
-  const phase = inv.status?.phase ?? "PENDING";
-  return phase !== "PENDING" && phase !== "RUNNING";
-}
-
-/** Why a finished invocation did not succeed, in words; undefined when it succeeded. */
-export function hookFailure(inv: JobInvocation): string | undefined {
-  const status = inv.status;
-  if (status === undefined || status.phase === "SUCCEEDED" || !finished(inv)) return undefined;
-  if (status.exitCode !== undefined) return `failed with exit code ${status.exitCode}`;
-  const message = status.message ?? "no reason recorded";
-  return status.phase === "FAILED" ? `failed: ${message}` : `${status.phase.toLowerCase()}: ${message}`;
-}
-
-const KIND_WORDS: Record<HookKind, string> = {
-  PRE_DEPLOY: "pre-deploy",
-  POST_DEPLOY: "post-deploy",
-  FAILED_DEPLOY: "failed-deploy",
-};
-
-/** What went wrong with a hook run, and where its output is. */
-function failureMessage(kind: HookKind, inv: JobInvocation, failure: string): string {
-  const where = `slipway apps logs ${inv.spec.app} ${inv.spec.job} --deployment ${inv.spec.deployment}`;
-  return `${KIND_WORDS[kind]} job ${inv.spec.job} ${failure} (its output: ${where})`;
-}
-
-/** A hook job's step from its invocation. */
-function invokedStep(step: ProgressStep, inv: JobInvocation, kind: HookKind): ProgressStep {
-  const created = inv.metadata.creationTimestamp;
-  const phase = inv.status?.phase ?? "PENDING";
-  const failure = hookFailure(inv);
-  const wait: ProgressStep["status"] =
-    phase === "SUCCEEDED"
-      ? "SUCCESS"
-      : failure !== undefined
-        ? "ERROR"
-        : phase === "RUNNING"
-          ? "RUNNING"
-          : "PENDING";
-  const children = (step.steps ?? []).map((s): ProgressStep => {
-    if (s.name === "deploy") return { ...s, status: "SUCCESS", started_at: created, ended_at: created };
-    const { reason: _r, ...rest } = s;
-    return {
-      ...rest,
-      status: wait,
-      ...(inv.status?.startedAt === undefined ? {} : { started_at: inv.status.startedAt }),
-      ...(inv.status?.completedAt === undefined ? {} : { ended_at: inv.status.completedAt }),
-      ...(failure === undefined
-        ? {}
-        : { reason: { code: "JobFailed", message: failureMessage(kind, inv, failure) } }),
-    };
-  });
-  return { ...step, status: wait === "PENDING" ? "RUNNING" : wait, steps: children };
-}
-
-function withLeaves(step: ProgressStep, status: ProgressStep["status"]): ProgressStep {
-  return { ...step, status, steps: (step.steps ?? []).map((s) => ({ ...s, status })) };
-}
-
-/** The status of a step from its children's; a leaf keeps its own. */
-function rollUp(step: ProgressStep): ProgressStep {
-  if (step.steps === undefined || step.steps.length === 0) return step;
-  const steps = step.steps.map(rollUp);
-  const all = (s: ProgressStep["status"]) => steps.every((c) => c.status === s);
-  const status: ProgressStep["status"] = steps.some((c) => c.status === "ERROR")
-    ? "ERROR"
-    : all("SUCCESS")
-      ? "SUCCESS"
-      : all("PENDING")
-        ? "PENDING"
-        : "RUNNING";
-  return { ...step, status, steps };
-}
-
-/**
- * `progress` with each hook job's step set from its invocation (PENDING while it has none), the
- * deploy tree's parents rolled up and the counters recounted. `stored` is the tree as stored
- * before this reconcile: a hook step that was no longer PENDING there and has no invocation
- * keeps its state. FAILED_DEPLOY steps of a deployment that is (or was) ACTIVE succeed: there
- * was nothing to run.
- */
-function hookProgress(
-  deployment: Deployment,
-  steps: readonly ProgressStep[],
-  stored: readonly ProgressStep[],
-  invocations: ReadonlyMap<string, JobInvocation>,
-  phase: DeploymentResourceStatus["phase"],
-): ProgressStep[] {
-  const kinds = new Map<string, HookKind>();
-  for (const job of deployment.spec.appSpec.jobs ?? []) {
-    const kind = hookKind(job);
-    if (kind !== undefined) kinds.set(job.name, kind);
-  }
-  if (kinds.size === 0) return [...steps];
-  return steps.map((top) => {
-    if (top.name !== "deploy") return top;
-    const children = (top.steps ?? []).map((child) => {
-      if (child.name !== "components") return child;
-      const components = (child.steps ?? []).map((c) => {
-        const kind = kinds.get(c.name);
-        if (kind === undefined) return c;
-        const inv = invocations.get(c.name);
-        if (inv !== undefined) return invokedStep(c, inv, kind);
-        const before = componentStep(stored, c.name);
-        if (before !== undefined && before.status !== "PENDING") return before;
-        if (kind === "FAILED_DEPLOY" && (phase === "ACTIVE" || phase === "SUPERSEDED"))
-          return withLeaves(c, "SUCCESS");
-        return withLeaves(c, "PENDING");
-      });
-      return { ...child, steps: components };
-    });
-    return rollUp({ ...top, steps: children });
-  });
 }
 
 /** The hooks of `kind` that are due: no invocation yet and a step still PENDING. */
@@ -226,20 +64,6 @@ function due(
     .filter((job) => (componentStep(stored, job.name)?.status ?? "PENDING") === "PENDING")
     .filter((job) => (artifacts[job.name] ?? "") !== "")
     .map((job) => newHookInvocation(deployment, job, kind, now));
-}
-
-/** The Deployment's hook invocations by job name (those it owns, under the hook name). */
-export function hookInvocations(
-  deployment: Deployment,
-  invocations: readonly JobInvocation[],
-): Map<string, JobInvocation> {
-  const out = new Map<string, JobInvocation>();
-  for (const inv of invocations) {
-    const owned = inv.metadata.ownerReferences?.some((r) => r.uid === deployment.metadata.uid) === true;
-    if (owned && inv.metadata.name === hookInvocationName(deployment.metadata.name, inv.spec.job))
-      out.set(inv.spec.job, inv);
-  }
-  return out;
 }
 
 function gateStatus(
@@ -300,6 +124,7 @@ function preDeployGate(
       create: [],
       drain: [],
       invoke: [],
+      cancel: [],
       status: gateStatus(
         deployment,
         progress,
@@ -315,6 +140,7 @@ function preDeployGate(
     create: [],
     drain: [],
     invoke: due(deployment, "PRE_DEPLOY", byJob, now),
+    cancel: [],
     status: gateStatus(
       deployment,
       progress,
@@ -340,7 +166,11 @@ export function planDeployment(
   options: DeploymentPlanOptions,
 ): DeploymentPlan {
   const status = deployment.status;
-  const rollout = (): DeploymentPlan => ({ ...planRollout(deployment, instances, options), invoke: [] });
+  const rollout = (): DeploymentPlan => ({
+    ...planRollout(deployment, instances, options),
+    invoke: [],
+    cancel: [],
+  });
   if (
     status === undefined ||
     options.hooks === false ||
@@ -364,9 +194,15 @@ export function planDeployment(
         ? due(deployment, "FAILED_DEPLOY", byJob, now)
         : [];
   const changed = JSON.stringify(progress) !== JSON.stringify(next.progress);
+  const running = (i: JobInvocation) => ["PENDING", "RUNNING"].includes(i.status?.phase ?? "PENDING");
+  const cancel =
+    status.phase === "CANCELED"
+      ? [...byJob.values()].filter((i) => running(i) && i.spec.canceled !== true)
+      : [];
   return {
     ...plan,
     invoke,
+    cancel,
     ...(plan.status === undefined && !changed ? {} : { status: { ...next, progress } }),
   };
 }

@@ -129,6 +129,8 @@ async function reconcileRollout(deps: Deps, key: ObjectKey): Promise<Result> {
   });
   // Hook invocations before the status that shows them: a crash in between finds them by name.
   for (const invocation of plan.invoke) await createOnce(deps.store, invocation);
+  for (const invocation of plan.cancel)
+    await deps.store.update<JobInvocation>({ ...invocation, spec: { ...invocation.spec, canceled: true } });
   for (const instance of plan.create) await createOnce(deps.store, instance);
   for (const instance of plan.drain)
     await deps.store.update<Instance>({ ...instance, spec: { ...instance.spec, draining: true } });
