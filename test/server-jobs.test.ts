@@ -167,6 +167,8 @@ describe("jobs through the server", { timeout: 900_000 }, () => {
     assert.ok(web?.started_at !== undefined && migrate?.completed_at !== undefined);
     assert.ok(migrate.completed_at <= web.started_at, `${migrate.completed_at} <= ${web.started_at}`);
     assert.equal(step(first, "migrate")?.status, "SUCCESS");
+    const ran = Date.parse(migrate.completed_at) - Date.parse(migrate.started_at ?? "");
+    process.stdout.write(`# pre-deploy job migrate: ${ran} ms from RUNNING to its exit recorded\n`);
     // Its output, through the API and through the CLI as a user reads it.
     const lines = await jobLog({ component_name: "migrate" });
     assert.ok(lines.includes("job migrate version v1"), lines.join("\n"));
