@@ -22,7 +22,7 @@ import {
 } from "../resources/job-invocation.js";
 import type { ObjectKey } from "../resources/meta.js";
 import type { Store } from "../store/store.js";
-import type { JobRunner } from "./job-runner.js";
+import { ControlPlaneStopping, type JobRunner } from "./job-runner.js";
 import { JobRuns } from "./job-runs.js";
 import { getIfExists } from "./read-object.js";
 import { type Controller, createController, type Result } from "./runtime/controller.js";
@@ -213,7 +213,7 @@ export function createJobInvocationController(options: JobInvocationControllerOp
     stop: async () => {
       // Workers first, so that no reconcile starts a call after the calls were aborted.
       await controller.stop();
-      await runs.stopAll();
+      await runs.stopAll(new ControlPlaneStopping());
     },
   };
 }

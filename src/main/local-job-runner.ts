@@ -14,7 +14,12 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { readAnyArtifact } from "../build/index.js";
-import type { JobRunner, JobRunRequest, JobRunResult } from "../controllers/index.js";
+import {
+  ControlPlaneStopping,
+  type JobRunner,
+  type JobRunRequest,
+  type JobRunResult,
+} from "../controllers/index.js";
 import { DEPLOYMENT_KIND, type Deployment, type Instance, LABELS } from "../resources/index.js";
 import { appAddress, formatEnvIssues, resolveRuntimeEnv } from "../runtime/env/index.js";
 import {
@@ -48,6 +53,9 @@ export interface LocalJobRunnerOptions {
 
 /** DO's default termination grace period of a job (reference 1.8). */
 const DEFAULT_GRACE_SECONDS = 120;
+
+/** The grace period at server shutdown, as the instances get (the run is FAILED as interrupted). */
+const SHUTDOWN_GRACE_MS = 5000;
 
 /** The addresses of the app's running instances by component, the job's own deployment first. */
 async function peers(store: Store, deployment: Deployment): Promise<{ name: string; ip: string }[]> {
@@ -152,8 +160,11 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): JobRunner 
           bundleRoot,
           onLine: (_stream, line) => log(line),
         });
-        const graceMs = (job.termination?.grace_period_seconds ?? DEFAULT_GRACE_SECONDS) * 1000;
-        const stop = () => void handle.stop({ graceMs }).catch(() => undefined);
+        const graceMs = () =>
+          signal.reason instanceof ControlPlaneStopping
+            ? SHUTDOWN_GRACE_MS
+            : (job.termination?.grace_period_seconds ?? DEFAULT_GRACE_SECONDS) * 1000;
+        const stop = () => void handle.stop({ graceMs: graceMs() }).catch(() => undefined);
         signal.addEventListener("abort", stop, { once: true });
         if (signal.aborted) stop();
         try {
