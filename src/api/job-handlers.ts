@@ -5,6 +5,8 @@
  */
 import {
   type App,
+  DEPLOYMENT_KIND,
+  type Deployment,
   isErrorCode,
   JOB_INVOCATION_KIND,
   JOB_LABEL,
@@ -35,12 +37,28 @@ export function jobInvocationJson(inv: JobInvocation): JobInvocationJson {
   };
 }
 
-function ownedBy(inv: JobInvocation, app: App): boolean {
-  return (inv.metadata.ownerReferences ?? []).some((r) => r.kind === "App" && r.uid === app.metadata.uid);
+/**
+ * True when `inv` is `app`'s: owned by the App (scheduled runs) or by one of its Deployments
+ * (deploy hooks, ADR 0025), whose uids are `deployments`.
+ */
+function ownedBy(inv: JobInvocation, app: App, deployments: ReadonlySet<string>): boolean {
+  return (inv.metadata.ownerReferences ?? []).some(
+    (r) =>
+      (r.kind === "App" && r.uid === app.metadata.uid) || (r.kind === "Deployment" && deployments.has(r.uid)),
+  );
+}
+
+/** The uids of `app`'s Deployments (not those of an earlier app of the same name). */
+export async function deploymentUids(deps: ApiDeps, app: App): Promise<Set<string>> {
+  const { items } = await deps.store.list<Deployment>(DEPLOYMENT_KIND, {
+    namespace: app.metadata.namespace ?? "",
+    labelSelector: `${LABELS.app}=${app.metadata.name}`,
+  });
+  return new Set(items.filter((d) => d.spec.appUid === app.metadata.uid).map((d) => d.metadata.uid));
 }
 
 /** The invocation `id` of `app`; not_found (never another app's invocation) otherwise. */
-async function findInvocation(deps: ApiDeps, app: App, id: string): Promise<JobInvocation> {
+export async function findInvocation(deps: ApiDeps, app: App, id: string): Promise<JobInvocation> {
   const notFound = new SlipwayError(
     "not_found",
     `job invocation ${JSON.stringify(id)} of app ${app.metadata.name} not found; see \`slipway apps list-job-invocations ${app.metadata.name}\``,
@@ -50,7 +68,7 @@ async function findInvocation(deps: ApiDeps, app: App, id: string): Promise<JobI
       namespace: app.metadata.namespace ?? "",
       name: id,
     });
-    if (!ownedBy(inv, app)) throw notFound;
+    if (!ownedBy(inv, app, await deploymentUids(deps, app))) throw notFound;
     return inv;
   } catch (err) {
     if (isErrorCode(err, "not_found") || isErrorCode(err, "invalid_argument")) throw notFound;
@@ -80,11 +98,12 @@ const listJobInvocations: Handler<Routes["listJobInvocations"]> = async ({
     namespace: principal.team,
     labelSelector: selector.join(","),
   });
+  const deployments = await deploymentUids(deps, app);
   const newestFirst = (a: JobInvocation, b: JobInvocation) =>
     b.spec.scheduledAt.localeCompare(a.spec.scheduledAt) || a.metadata.name.localeCompare(b.metadata.name);
   return {
     job_invocations: items
-      .filter((i) => ownedBy(i, app))
+      .filter((i) => ownedBy(i, app, deployments))
       .sort(newestFirst)
       .map(jobInvocationJson),
   };

@@ -12,7 +12,15 @@ export const JobInvocationSchema = Type.Object({
   job_name: Type.String(),
   deployment_id: Type.String(),
   phase: Type.Union(JOB_INVOCATION_PHASES.map((p) => Type.Literal(p))),
-  trigger: Type.Object({ type: Type.Union([Type.Literal("SCHEDULED"), Type.Literal("MANUAL")]) }),
+  trigger: Type.Object({
+    type: Type.Union([
+      Type.Literal("SCHEDULED"),
+      Type.Literal("MANUAL"),
+      Type.Literal("PRE_DEPLOY"),
+      Type.Literal("POST_DEPLOY"),
+      Type.Literal("FAILED_DEPLOY"),
+    ]),
+  }),
   /** The cron tick it ran for (MANUAL: when it was asked for). */
   scheduled_at: Type.String(),
   created_at: Type.String(),

@@ -16,6 +16,8 @@ import {
 } from "../resources/index.js";
 import { type ApiDeps, findApp, type Handler } from "./call.js";
 import { findDeployment, newestFirst } from "./deployment-handlers.js";
+import { jobLogs, wantsJobLogs } from "./job-log-handler.js";
+import { ndjsonResponse } from "./log-streams.js";
 import type { Routes } from "./routes.js";
 
 /** The deployment whose logs are shown when none is named: the newest. */
@@ -30,29 +32,9 @@ async function defaultDeployment(deps: ApiDeps, app: App): Promise<Deployment> {
   return newest;
 }
 
-/** Merges several async streams into one, in arrival order. */
-async function* merge<T>(streams: AsyncIterable<T>[]): AsyncIterable<T> {
-  const iterators = streams.map((s) => s[Symbol.asyncIterator]());
-  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<T> }>>();
-  const pull = (index: number) => {
-    const it = iterators[index] as AsyncIterator<T>;
-    pending.set(
-      index,
-      it.next().then((result) => ({ index, result })),
-    );
-  };
-  for (let i = 0; i < iterators.length; i++) pull(i);
-  while (pending.size > 0) {
-    const { index, result } = await Promise.race(pending.values());
-    if (result.done === true) pending.delete(index);
-    else {
-      pull(index);
-      yield result.value;
-    }
-  }
-}
-
 const getLogs: Handler<Routes["getLogs"]> = async ({ deps, principal, params, query, signal }) => {
+  if (await wantsJobLogs(deps, principal, params.app, query))
+    return jobLogs(deps, principal, params.app, query, signal);
   const type = query.type ?? "BUILD";
   if (type !== "BUILD")
     throw new SlipwayError(
@@ -99,23 +81,7 @@ const getLogs: Handler<Routes["getLogs"]> = async ({ deps, principal, params, qu
         : await logs.read(id, tailOption);
     for await (const entry of entries) yield { component: build.spec.component, ...entry };
   });
-  const encoder = new TextEncoder();
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      try {
-        for await (const entry of merge(streams))
-          controller.enqueue(encoder.encode(`${JSON.stringify(entry)}\n`));
-        controller.close();
-      } catch (err) {
-        if (abort.signal.aborted) controller.close();
-        else controller.error(err);
-      }
-    },
-    cancel() {
-      abort.abort();
-    },
-  });
-  return new Response(body, { status: 200, headers: { "content-type": "application/x-ndjson" } });
+  return ndjsonResponse(streams, abort);
 };
 
 /** The log route handlers. */

@@ -161,7 +161,7 @@ export const routes = {
     method: "GET",
     path: "/v1/apps/{app}/logs",
     summary:
-      "An app's logs as NDJSON entries {component, at, text}; BUILD logs of a deployment (default: the newest), ?follow=true streams until the builds finish",
+      "An app's logs as NDJSON entries {component, at, text}; BUILD logs of a deployment (default: the newest), ?follow=true streams until the builds finish; JOB_INVOCATION logs of job runs (?job_invocation=ID, else the newest run of each job; the default type for a job that ran)",
     access: "read",
     status: 200,
     params: AppParams,

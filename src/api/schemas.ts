@@ -208,9 +208,12 @@ export const LogsQuery = Type.Object({
       Type.Literal("DEPLOY"),
       Type.Literal("RUN"),
       Type.Literal("RUN_RESTARTED"),
+      Type.Literal("JOB_INVOCATION"),
     ]),
   ),
   deployment: Type.Optional(Type.String({ minLength: 1 })),
+  /** With JOB_INVOCATION: one run's log (default the newest run of each job). */
+  job_invocation: Type.Optional(Type.String({ minLength: 1 })),
   component_name: Type.Optional(Type.String({ minLength: 1 })),
   follow: Type.Optional(Type.Union([Type.Literal("true"), Type.Literal("false")])),
   tail_lines: Type.Optional(Type.String({ pattern: "^-?[0-9]{1,9}$" })),

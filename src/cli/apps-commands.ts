@@ -276,10 +276,11 @@ const verbs: Record<string, Verb> = {
   },
   logs: {
     usage:
-      "slipway apps logs APP [COMPONENT] [--type build] [--deployment ID] [--follow] [--tail N] [--no-prefix]",
+      "slipway apps logs APP [COMPONENT] [--type build|job_invocation] [--job-invocation ID] [--deployment ID] [--follow] [--tail N] [--no-prefix]",
     args: [1, 2],
     options: {
       type: { type: "string" },
+      "job-invocation": { type: "string" },
       deployment: { type: "string" },
       follow: { type: "boolean", short: "f" },
       tail: { type: "string" },

@@ -59,9 +59,9 @@ export class CallRuns<O> {
     return entry.done;
   }
 
-  /** Aborts every call and resolves once all have settled. */
-  async stopAll(): Promise<void> {
-    for (const entry of this.#runs.values()) entry.abort.abort();
+  /** Aborts every call (with `reason`, if given) and resolves once all have settled. */
+  async stopAll(reason?: unknown): Promise<void> {
+    for (const entry of this.#runs.values()) entry.abort.abort(reason);
     await Promise.all([...this.#settling]);
   }
 }

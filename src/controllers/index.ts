@@ -40,7 +40,7 @@ export {
   INTERRUPTED_MESSAGE,
   type JobInvocationControllerOptions,
 } from "./job-invocation-controller.js";
-export type { JobRunner, JobRunRequest, JobRunResult } from "./job-runner.js";
+export { ControlPlaneStopping, type JobRunner, type JobRunRequest, type JobRunResult } from "./job-runner.js";
 export { createJobScheduler, type JobSchedulerOptions, scheduledJobs } from "./job-scheduler.js";
 export { planRollout, type RolloutPlan, SCALED } from "./rollout-plan.js";
 export {

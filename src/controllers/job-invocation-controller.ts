@@ -22,7 +22,7 @@ import {
 } from "../resources/job-invocation.js";
 import type { ObjectKey } from "../resources/meta.js";
 import type { Store } from "../store/store.js";
-import type { JobRunner } from "./job-runner.js";
+import { ControlPlaneStopping, type JobRunner } from "./job-runner.js";
 import { JobRuns } from "./job-runs.js";
 import { getIfExists } from "./read-object.js";
 import { type Controller, createController, type Result } from "./runtime/controller.js";
@@ -144,7 +144,9 @@ async function reconcileRunning(deps: Deps, key: ObjectKey, inv: JobInvocation):
     // Record the timeout before waiting for the runner: a runner slow to stop must not delay it.
     const message = `timed out after ${inv.spec.timeoutSeconds} s`;
     await writeStatus(deps.store, inv, endedStatus(inv, { phase: "FAILED", message }, now));
-    await deps.runs.cancel(id);
+    // Aborted at once, not awaited: the job's termination grace period (up to 10 minutes) must
+    // not hold a worker the other invocations need.
+    void deps.runs.cancel(id);
     return {};
   }
   // An aborted call with time left: the controller is stopping; the next one fails the invocation.
@@ -171,7 +173,7 @@ async function reconcileInvocation(deps: Deps, key: ObjectKey): Promise<Result> 
   if (inv.spec.canceled === true) {
     const message = phase === "RUNNING" ? "canceled while running" : "canceled before it started";
     await writeStatus(deps.store, inv, endedStatus(inv, { phase: "CANCELED", message }, deps.now()));
-    await deps.runs.cancel(id);
+    void deps.runs.cancel(id);
     return {};
   }
   if (phase === "RUNNING") return reconcileRunning(deps, key, inv);
@@ -211,7 +213,7 @@ export function createJobInvocationController(options: JobInvocationControllerOp
     stop: async () => {
       // Workers first, so that no reconcile starts a call after the calls were aborted.
       await controller.stop();
-      await runs.stopAll();
+      await runs.stopAll(new ControlPlaneStopping());
     },
   };
 }

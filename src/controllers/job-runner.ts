@@ -15,7 +15,9 @@ export interface JobRunRequest {
   /**
    * Aborted on timeout, on cancel and when the controller stops. The runner should stop the job
    * (SIGTERM, then SIGKILL after the job's termination grace period) and settle soon after; what
-   * it returns after an abort is ignored.
+   * it returns after an abort is ignored. When the controller stops, `signal.reason` is a
+   * {@link ControlPlaneStopping}: the run will be FAILED as interrupted anyway, so the runner may
+   * stop the job with a short grace period instead of holding up the shutdown.
    */
   signal: AbortSignal;
   /** Receives the job's output, one line at a time, without the newline. */
@@ -36,4 +38,12 @@ export interface JobRunResult {
  */
 export interface JobRunner {
   run(request: JobRunRequest): Promise<JobRunResult>;
+}
+
+/** The abort reason of runs stopped because their controller stops (the server shuts down). */
+export class ControlPlaneStopping extends Error {
+  constructor() {
+    super("the control plane is stopping");
+    this.name = "ControlPlaneStopping";
+  }
 }

@@ -16,11 +16,13 @@ import {
 } from "../resources/deployment.js";
 import { isErrorCode } from "../resources/errors.js";
 import { INSTANCE_KIND, type Instance } from "../resources/instance.js";
+import { JOB_INVOCATION_KIND, type JobInvocation } from "../resources/job-invocation.js";
 import type { NewResource, ObjectKey } from "../resources/meta.js";
 import type { Store } from "../store/store.js";
 import { setCondition } from "./conditions.js";
+import { planDeployment } from "./deploy-hooks-plan.js";
 import { getIfExists } from "./read-object.js";
-import { PROGRESSING, planRollout } from "./rollout-plan.js";
+import { PROGRESSING } from "./rollout-plan.js";
 import { type Controller, createController, type Result } from "./runtime/controller.js";
 import type { Logger } from "./runtime/logger.js";
 import type { WorkQueueOptions } from "./runtime/work-queue.js";
@@ -34,6 +36,11 @@ export interface RolloutControllerOptions {
   deployTimeoutMs?: number;
   /** How often a DEPLOYING deployment is looked at again for its deadline; default 5 s. */
   recheckMs?: number;
+  /**
+   * Run PRE_DEPLOY, POST_DEPLOY and FAILED_DEPLOY jobs as JobInvocations (ADR 0025); true when a
+   * JobInvocation controller runs them. Default false: hook jobs are ignored.
+   */
+  deployHooks?: boolean;
   queue?: WorkQueueOptions;
   log?: Logger;
 }
@@ -43,6 +50,7 @@ interface Deps {
   now: () => Date;
   deployTimeoutMs: number | undefined;
   recheckMs: number;
+  deployHooks: boolean;
 }
 
 async function ownedInstances(store: Store, deployment: Deployment): Promise<Instance[]> {
@@ -54,9 +62,22 @@ async function ownedInstances(store: Store, deployment: Deployment): Promise<Ins
   return items.filter((i) => i.metadata.ownerReferences?.some((ref) => ref.uid === uid));
 }
 
-async function createInstance(store: Store, instance: NewResource<Instance>): Promise<void> {
+async function ownedInvocations(deps: Deps, deployment: Deployment): Promise<JobInvocation[]> {
+  if (!deps.deployHooks) return [];
+  const { namespace, name } = deployment.metadata;
+  const { items } = await deps.store.list<JobInvocation>(JOB_INVOCATION_KIND, {
+    ...(namespace === undefined ? {} : { namespace }),
+    labelSelector: `${LABELS.deployment}=${name}`,
+  });
+  return items;
+}
+
+async function createOnce<T extends Instance | JobInvocation>(
+  store: Store,
+  object: NewResource<T>,
+): Promise<void> {
   try {
-    await store.create<Instance>(instance);
+    await store.create<T>(object);
   } catch (err) {
     // Created by an earlier reconcile whose write our list did not see yet.
     if (!isErrorCode(err, "already_exists")) throw err;
@@ -101,11 +122,16 @@ async function reconcileRollout(deps: Deps, key: ObjectKey): Promise<Result> {
   const deployment = await getIfExists<Deployment>(deps.store, DEPLOYMENT_KIND, key);
   if (deployment === undefined || deployment.metadata.deletionTimestamp !== undefined) return {};
   const instances = await ownedInstances(deps.store, deployment);
-  const plan = planRollout(deployment, instances, {
+  const plan = planDeployment(deployment, instances, await ownedInvocations(deps, deployment), {
     now: deps.now(),
+    hooks: deps.deployHooks,
     ...(deps.deployTimeoutMs === undefined ? {} : { deployTimeoutMs: deps.deployTimeoutMs }),
   });
-  for (const instance of plan.create) await createInstance(deps.store, instance);
+  // Hook invocations before the status that shows them: a crash in between finds them by name.
+  for (const invocation of plan.invoke) await createOnce(deps.store, invocation);
+  for (const invocation of plan.cancel)
+    await deps.store.update<JobInvocation>({ ...invocation, spec: { ...invocation.spec, canceled: true } });
+  for (const instance of plan.create) await createOnce(deps.store, instance);
   for (const instance of plan.drain)
     await deps.store.update<Instance>({ ...instance, spec: { ...instance.spec, draining: true } });
   let phase = deployment.status?.phase;
@@ -125,11 +151,12 @@ export function createRolloutController(options: RolloutControllerOptions): Cont
     now: options.now ?? (() => new Date()),
     deployTimeoutMs: options.deployTimeoutMs,
     recheckMs: options.recheckMs ?? 5000,
+    deployHooks: options.deployHooks ?? false,
   };
   return createController({
     name: "rollout",
     forKind: DEPLOYMENT_KIND,
-    owns: [INSTANCE_KIND],
+    owns: [INSTANCE_KIND, JOB_INVOCATION_KIND],
     reconcile: (key) => reconcileRollout(deps, key),
     concurrency: 1,
     ...(options.queue === undefined ? {} : { queue: options.queue }),

@@ -92,6 +92,7 @@ export function createSlipwayManager(options: SlipwayManagerOptions): Manager {
       createRolloutController({
         ...common,
         ...(options.deployTimeoutMs === undefined ? {} : { deployTimeoutMs: options.deployTimeoutMs }),
+        deployHooks: options.jobRunner !== undefined,
       }),
       createInstanceController({ ...common, driver: options.instanceDriver }),
     );

@@ -74,9 +74,10 @@ function componentOf(deployment: Deployment, instance: Instance, spec = deployme
 
 /**
  * What startInstance needs of either artifact format: a stack artifact runs on the stack with its
- * app tree; an image artifact is its own root file system with its entrypoint and cmd.
+ * app tree; an image artifact is its own root file system with its entrypoint and cmd. (The job
+ * runner starts jobs the same way.)
  */
-function instanceArtifact(stored: AnyStoredArtifact, component: Component) {
+export function instanceArtifact(stored: AnyStoredArtifact, component: Pick<Component, "run_command">) {
   const m = stored.metadata;
   if (m.format !== "image") {
     const app = stored as Extract<AnyStoredArtifact, { appDir: string }>;

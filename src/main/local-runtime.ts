@@ -8,12 +8,13 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { listStacks } from "../build/index.js";
-import type { InstanceDriver } from "../controllers/index.js";
+import type { InstanceDriver, JobRunner } from "../controllers/index.js";
 import type { LogStore } from "../observe/index.js";
 import { createAppNetworkHost, listInstances } from "../runtime/local/index.js";
 import type { Keyring } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 import { createLocalInstanceDriver } from "./local-instance-driver.js";
+import { createLocalJobRunner } from "./local-job-runner.js";
 
 const run = promisify(execFile);
 
@@ -34,6 +35,8 @@ export interface LocalRuntimeOptions {
 /** The runtime of one server. */
 export interface LocalRuntime {
   driver: InstanceDriver;
+  /** Runs job invocations in sandboxes like the app's instances (ADR 0025). */
+  jobRunner: JobRunner;
   /**
    * Stops every instance (SIGTERM, SIGKILL after `graceMs`), then kills what is left in runsc's
    * state and removes every app network of this server (at shutdown).
@@ -56,27 +59,39 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await network.removeAll();
   };
   await removeAll();
+  const stackRootfs = async (version: string) => {
+    const { stacks } = await listStacks(options.stacksRoot);
+    const stack = stacks.find((s) => s.version === version);
+    if (stack === undefined)
+      throw new Error(
+        `the stack version ${version} an artifact was built on is not installed in ${options.stacksRoot}`,
+      );
+    return join(options.stacksRoot, stack.name, stack.rootfs);
+  };
   const driver = createLocalInstanceDriver({
     store: options.store,
     network,
     artifactsRoot: options.artifactsRoot,
-    stackRootfs: async (version) => {
-      const { stacks } = await listStacks(options.stacksRoot);
-      const stack = stacks.find((s) => s.version === version);
-      if (stack === undefined)
-        throw new Error(
-          `the stack version ${version} an artifact was built on is not installed in ${options.stacksRoot}`,
-        );
-      return join(options.stacksRoot, stack.name, stack.rootfs);
-    },
+    stackRootfs,
     workRoot,
     logs: options.logs,
     ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
     baseDomain: options.baseDomain,
     tls: false,
   });
+  const jobRunner = createLocalJobRunner({
+    store: options.store,
+    network,
+    artifactsRoot: options.artifactsRoot,
+    stackRootfs,
+    workRoot,
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
+    baseDomain: options.baseDomain,
+    tls: false,
+  });
   return {
     driver,
+    jobRunner,
     stopAll: async (graceMs) => {
       await driver.stopAll(graceMs);
       await removeAll();

@@ -136,6 +136,11 @@ export async function runServer(argv: string[]): Promise<number> {
     type: "BUILD" as const,
     name: key.name,
   });
+  const jobStream = (key: ObjectKey) => ({
+    namespace: key.namespace ?? "",
+    type: "JOB_INVOCATION" as const,
+    name: key.name,
+  });
   const stacksRoot = values["stacks-dir"] ?? join(dataDir, "stacks");
   const baseDomain = values["base-domain"] ?? "localhost";
   const localRuntime = await startLocalRuntime({
@@ -169,6 +174,10 @@ export async function runServer(argv: string[]): Promise<number> {
     ...autoscalingOptions(values["autoscale-interval-seconds"], values["autoscale-stabilization-seconds"]),
     onBuildLogLine: (key, line) => logs.append(buildStream(key), line),
     buildLogRef: (key) => logs.ref(buildStream(key)),
+    // Scheduled jobs and deploy hooks run in sandboxes like instances (ADR 0025).
+    jobRunner: localRuntime.jobRunner,
+    onJobLogLine: (key, line) => logs.append(jobStream(key), line),
+    jobLogRef: (key) => logs.ref(jobStream(key)),
   });
   await manager.start();
   const http = parseListen(values["http-listen"] ?? DEFAULT_HTTP_LISTEN);

@@ -9,8 +9,11 @@ import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 
-/** The log types of DigitalOcean's API (reference 3.3) that Slipway keeps. */
-export type LogType = "BUILD" | "DEPLOY" | "RUN" | "RUN_RESTARTED";
+/**
+ * The log types of DigitalOcean's API (reference 3.3) that Slipway keeps. JOB_INVOCATION streams
+ * are named by the JobInvocation (one run of a job).
+ */
+export type LogType = "BUILD" | "DEPLOY" | "RUN" | "RUN_RESTARTED" | "JOB_INVOCATION";
 
 /** Names one stream: a build's (`name` = the Build's name) or an instance's. */
 export interface LogStreamId {

@@ -29,8 +29,11 @@ export const TERMINAL_JOB_INVOCATION_PHASES: readonly JobInvocationPhase[] = [
   "SKIPPED",
 ];
 
-/** What started an invocation (DO's `trigger.type`). */
-export type JobTrigger = "SCHEDULED" | "MANUAL";
+/**
+ * What started an invocation (DO's `trigger.type`), or the deploy hook it runs as (ADR 0025:
+ * PRE_DEPLOY, POST_DEPLOY and FAILED_DEPLOY jobs run once per Deployment, owned by it).
+ */
+export type JobTrigger = "SCHEDULED" | "MANUAL" | "PRE_DEPLOY" | "POST_DEPLOY" | "FAILED_DEPLOY";
 
 /** The label holding the job's name on JobInvocations (besides `slipway.dev/app` and `slipway.dev/deployment`). */
 export const JOB_LABEL = "slipway.dev/job";
