@@ -11,10 +11,12 @@ import { join } from "node:path";
 import { type App, type Deployment, INSTANCE_KIND, type Instance, isErrorCode } from "../resources/index.js";
 import {
   type BackendEndpoints,
+  backendName,
   createRouterSync,
   type DesiredRouterState,
   type RoutedApp,
   type RouterSync,
+  readBackendTotals,
   routeTable,
   type StaticBackendSite,
   type StaticSite,
@@ -24,6 +26,7 @@ import {
 } from "../router/index.js";
 import { normalize, type StaticSiteSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import type { ActivatorRuntime } from "./activator-runtime.js";
 
 /** Options of {@link startRouterRuntime}. */
 export interface RouterRuntimeOptions {
@@ -35,6 +38,8 @@ export interface RouterRuntimeOptions {
   bindAddress: string;
   httpPort: number;
   baseDomain: string;
+  /** Fronts sleeping services that have no ready instance (scale to zero, ADR 0023). */
+  activators?: Pick<ActivatorRuntime, "endpointFor" | "retain">;
   onError?: (err: unknown) => void;
   /** Told what each apply did (verbose logging). */
   onApplied?: (summary: {
@@ -52,6 +57,8 @@ export interface RouterRuntime {
   urlOf(app: string): string;
   /** Recomputes and applies now (tests; changes are applied on their own). */
   sync(): Promise<void>;
+  /** A service's requests so far (HAProxy's backend counter); undefined when it has no backend. */
+  requestTotal(app: string, component: string): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +67,8 @@ const DEBOUNCE_MS = 50;
 interface Snapshot {
   desired: DesiredRouterState;
   sites: Map<string, StaticSite>;
+  /** `<app>/<component>` of the services fronted by their activator. */
+  sleeping: Set<string>;
 }
 
 /**
@@ -81,7 +90,12 @@ function servingDeployment(
   return named?.status?.phase === "SUPERSEDED" ? named : undefined;
 }
 
-async function snapshot(store: Store, artifactsRoot: string, baseDomain: string): Promise<Snapshot> {
+async function snapshot(
+  store: Store,
+  artifactsRoot: string,
+  baseDomain: string,
+  activators?: RouterRuntimeOptions["activators"],
+): Promise<Snapshot> {
   const apps = (await store.list<App>("App", {})).items;
   const deployments = (await store.list<Deployment>("Deployment", {})).items;
   const instances = (await store.list<Instance>(INSTANCE_KIND, {})).items;
@@ -90,6 +104,7 @@ async function snapshot(store: Store, artifactsRoot: string, baseDomain: string)
   const endpoints: BackendEndpoints[] = [];
   const staticSites: StaticBackendSite[] = [];
   const sites = new Map<string, StaticSite>();
+  const sleeping = new Set<string>();
   for (const app of apps) {
     const ns = app.metadata.namespace ?? "";
     const active = servingDeployment(app, deployments, byName);
@@ -104,10 +119,18 @@ async function snapshot(store: Store, artifactsRoot: string, baseDomain: string)
           i.spec.appUid === app.metadata.uid &&
           i.spec.component === component.name &&
           i.spec.draining !== true &&
+          i.spec.suspended !== true &&
           i.status?.ready === true &&
           i.status.address !== undefined &&
           live(byName.get(`${ns}/${i.spec.deployment}`)),
       );
+      if (ready.length === 0 && activators !== undefined && component.inactivity_sleep !== undefined) {
+        // A sleeping (or waking) service: its activator holds the requests until it is up.
+        sleeping.add(`${app.metadata.name}/${component.name}`);
+        const endpoint = await activators.endpointFor(app, component);
+        endpoints.push({ app: app.metadata.name, component: component.name, endpoints: [endpoint] });
+        continue;
+      }
       endpoints.push({
         app: app.metadata.name,
         component: component.name,
@@ -132,7 +155,7 @@ async function snapshot(store: Store, artifactsRoot: string, baseDomain: string)
       );
     }
   }
-  return { desired: { table: routeTable(routed, { baseDomain }), endpoints, staticSites }, sites };
+  return { desired: { table: routeTable(routed, { baseDomain }), endpoints, staticSites }, sites, sleeping };
 }
 
 /** Starts HAProxy and the static server and keeps them in step with the store until `stop`. */
@@ -141,7 +164,7 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   await mkdir(dir, { recursive: true, mode: 0o700 });
   let sites = new Map<string, StaticSite>();
   const statics = await startStaticServer({ host: "127.0.0.1", port: 0, sites: (key) => sites.get(key) });
-  const first = await snapshot(options.store, options.artifactsRoot, options.baseDomain);
+  const first = await snapshot(options.store, options.artifactsRoot, options.baseDomain, options.activators);
   sites = first.sites;
   const router: RouterSync = await createRouterSync(
     {
@@ -163,11 +186,12 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   let applying: Promise<void> = Promise.resolve();
   const apply = async () => {
     const started = performance.now();
-    const next = await snapshot(options.store, options.artifactsRoot, options.baseDomain);
+    const next = await snapshot(options.store, options.artifactsRoot, options.baseDomain, options.activators);
     // New sites are known to the static server before HAProxy routes to them.
     sites = new Map([...sites, ...next.sites]);
     const result = await router.apply(next.desired);
     sites = next.sites;
+    options.activators?.retain(next.sleeping);
     options.onApplied?.({
       hosts: next.desired.table.hosts.length,
       endpoints: next.desired.endpoints.reduce((n, b) => n + b.endpoints.length, 0),
@@ -204,6 +228,11 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     sync: async () => {
       applying = applying.then(apply);
       await applying;
+    },
+    requestTotal: async (app, component) => {
+      const name = backendName(app, component);
+      const totals = await readBackendTotals(router.haproxy.api);
+      return totals.get(router.state().placement[name] ?? name);
     },
     stop: async () => {
       abort.abort();
