@@ -134,6 +134,13 @@ describe("activator", () => {
     assert.equal(wakes, 1);
   });
 
+  it("answers a browser with the app itself when it is already up (the router not yet switched back)", async () => {
+    const target = await upstream();
+    const a = await activator(async () => target, { loadingPage: true });
+    const page = await send(a.port, { headers: { accept: "text/html" } });
+    assert.equal(page.status, 201);
+  });
+
   it("holds text/html requests too when the loading page is off", async () => {
     const target = await upstream();
     const a = await activator(async () => target, { loadingPage: false });

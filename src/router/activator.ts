@@ -4,7 +4,7 @@
  * request wakes the component (one wake at a time, shared by the requests that arrive meanwhile),
  * is held until an instance is reachable and then proxied to it; after `holdMs` it gets a clear
  * 503. With the loading page on, a request that accepts `text/html` gets a small 503 page that
- * refreshes itself instead of waiting. HAProxy's own health checks (they carry no Host header;
+ * refreshes itself unless the component answers within 200 ms. HAProxy's own health checks (they carry no Host header;
  * every routed request has one) are answered at once, without waking anything.
  */
 import {
@@ -82,6 +82,13 @@ export function loadingPageHtml(label: string): string {
 `;
 }
 
+/**
+ * How long a browser's request waits before it gets the loading page: long enough for the app's
+ * own answer when the component is already up (the router has not switched back yet), short
+ * enough that a person sees the page at once when it is not.
+ */
+const LOADING_PAGE_AFTER_MS = 200;
+
 function acceptsHtml(req: IncomingMessage): boolean {
   return /\btext\/html\b/i.test(req.headers.accept ?? "");
 }
@@ -130,14 +137,8 @@ export function startActivator(options: ActivatorOptions): Promise<Activator> {
     if (req.headers.host === undefined) return answer(res, 200, "activator\n");
     const started = performance.now();
     const woken = wake();
-    if (options.loadingPage() && acceptsHtml(req)) {
-      woken.catch(() => undefined);
-      return answer(res, 503, loadingPageHtml(options.label), {
-        "content-type": "text/html; charset=utf-8",
-        "retry-after": "2",
-      });
-    }
-    const holdMs = options.holdMs();
+    const page = options.loadingPage() && acceptsHtml(req);
+    const holdMs = page ? LOADING_PAGE_AFTER_MS : options.holdMs();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`it did not wake within ${holdMs / 1000} s`)), holdMs);
@@ -150,6 +151,11 @@ export function startActivator(options: ActivatorOptions): Promise<Activator> {
           proxy(req, res, target, options.label);
         },
         (err: unknown) => {
+          if (page)
+            return answer(res, 503, loadingPageHtml(options.label), {
+              "content-type": "text/html; charset=utf-8",
+              "retry-after": "2",
+            });
           const why = err instanceof Error ? err.message : String(err);
           answer(res, 503, `${options.label} is waking up from sleep but ${why}; try again shortly\n`, {
             "retry-after": "5",
