@@ -80,7 +80,11 @@ async function unsuspend(store: Store, app: App, component: string): Promise<voi
   }
 }
 
-/** Wakes the component and resolves once one of its instances accepts connections. */
+/**
+ * Wakes the component and resolves once one of its instances accepts connections. Probes overlap
+ * (a new one every 20 ms, each bounded to 250 ms): a SYN sent before the sandbox's network stack
+ * is up goes unanswered, and waiting it out would add its whole timeout to the wake-up.
+ */
 async function wake(
   store: Store,
   app: App,
@@ -88,7 +92,15 @@ async function wake(
   signal: AbortSignal,
 ): Promise<ActivatorTarget> {
   await unsuspend(store, app, component);
-  while (!signal.aborted) {
+  let reached: (target: ActivatorTarget) => void = () => undefined;
+  const first = new Promise<ActivatorTarget>((resolve) => {
+    reached = resolve;
+  });
+  let found: ActivatorTarget | undefined;
+  first.then((t) => {
+    found = t;
+  });
+  while (!signal.aborted && found === undefined) {
     const candidates = (await componentInstances(store, app, component)).filter(
       (i) =>
         i.spec.suspended !== true &&
@@ -98,11 +110,16 @@ async function wake(
     );
     for (const i of candidates) {
       const target = { address: i.status?.address as string, port: i.status?.port as number };
-      if (await tcpReachable(target.address, target.port)) return target;
+      void tcpReachable(target.address, target.port).then((ok) => {
+        if (ok) reached(target);
+      });
     }
-    await delay(PROBE_EVERY_MS, undefined, { signal }).catch(() => undefined);
+    const next = delay(PROBE_EVERY_MS, undefined, { signal }).catch(() => undefined);
+    const winner = await Promise.race([first, next]);
+    if (winner !== undefined) return winner;
   }
-  throw new Error("the server is stopping");
+  if (found !== undefined) return found;
+  throw new Error("it stopped waiting (its hold time is over, or the server is stopping)");
 }
 
 interface Entry {
