@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   const server = await startServer(dataDir, [
     "--stacks-dir",
     TEST_STACK_ROOT,
+    "--http-listen",
+    "127.0.0.1:0",
     "--min-inactivity-seconds",
     "2",
   ]);

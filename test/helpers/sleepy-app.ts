@@ -46,8 +46,9 @@ export function sleepySpec(name: string, sleep?: { afterSeconds: number; loading
         run_command: "node server.js",
         instance_count: 1,
         instance_size_slug: "apps-s-1vcpu-0.5gb",
-        // A TCP readiness check every second; the service exits on SIGTERM at once.
-        health_check: { period_seconds: 1, failure_threshold: 3 },
+        // An HTTP readiness check every second (HAProxy then checks the slots too, the activator's
+        // included); the service exits on SIGTERM at once.
+        health_check: { http_path: "/healthz", period_seconds: 1, failure_threshold: 3 },
         termination: { drain_seconds: 1, grace_period_seconds: 5 },
         envs: [{ key: "WHO", value: name, scope: "RUN_TIME" }],
         ...(sleep === undefined
