@@ -146,6 +146,7 @@ describe("scale to zero through the real server", { timeout: 600_000 }, () => {
   it("suspends the idle service: no sandbox runs for it; the other app keeps running", async () => {
     const asleep = await suspended(SLEEPY);
     assert.equal(asleep.ready, false);
+    assert.equal(asleep.suspended, true);
     await waitFor(
       () => !runningSandboxes().some((id) => id.startsWith(`${asleep.instance_name}-`)),
       30_000,
