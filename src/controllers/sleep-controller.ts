@@ -14,6 +14,7 @@ import type { Store } from "../store/store.js";
 import { getIfExists } from "./read-object.js";
 import { type Controller, createController, type Result } from "./runtime/controller.js";
 import type { Logger } from "./runtime/logger.js";
+import { keyString } from "./runtime/object-key.js";
 import type { WorkQueueOptions } from "./runtime/work-queue.js";
 import { type ActivityState, decideSleep } from "./sleep-decision.js";
 
@@ -47,7 +48,7 @@ interface Deps {
   store: Store;
   requestTotals: RequestTotals;
   now: () => number;
-  /** `<deployment uid>/<component>` -> what the last look saw. */
+  /** `<namespace>/<deployment>/<component>` -> what the last look saw. */
   states: Map<string, ActivityState>;
 }
 
@@ -62,17 +63,21 @@ async function liveInstances(store: Store, deployment: Deployment): Promise<Inst
   );
 }
 
-function forget(deps: Deps, uid: string | undefined): void {
-  for (const id of deps.states.keys())
-    if (uid === undefined || id.startsWith(`${uid}/`)) deps.states.delete(id);
+/** Drops what was remembered of a deployment that is gone, no longer serves or no longer sleeps. */
+function forget(deps: Deps, prefix: string): void {
+  for (const id of deps.states.keys()) if (id.startsWith(prefix)) deps.states.delete(id);
 }
 
 async function reconcileSleep(deps: Deps, key: ObjectKey): Promise<Result> {
   const deployment = await getIfExists<Deployment>(deps.store, DEPLOYMENT_KIND, key);
-  if (deployment === undefined) return {};
+  const prefix = `${keyString(key)}/`;
+  if (deployment === undefined) {
+    forget(deps, prefix);
+    return {};
+  }
   const services = sleepingServices(deployment.spec.appSpec);
   if (deployment.status?.phase !== "ACTIVE" || services.length === 0) {
-    forget(deps, deployment.metadata.uid);
+    forget(deps, prefix);
     return {};
   }
   const instances = await liveInstances(deps.store, deployment);
@@ -80,7 +85,7 @@ async function reconcileSleep(deps: Deps, key: ObjectKey): Promise<Result> {
   for (const service of services) {
     const mine = instances.filter((i) => i.spec.component === service.name);
     if (mine.length === 0) continue;
-    const id = `${deployment.metadata.uid}/${service.name}`;
+    const id = `${prefix}${service.name}`;
     const total = await deps.requestTotals(deployment.spec.app, service.name).catch(() => undefined);
     const decision = decideSleep(
       deps.states.get(id),
