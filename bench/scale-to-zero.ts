@@ -57,7 +57,10 @@ async function main(): Promise<void> {
     "127.0.0.1:0",
     "--min-inactivity-seconds",
     "2",
-  ]);
+  ]).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   const ttfb: number[] = [];
   const ownStart: number[] = [];
   const added: number[] = [];
