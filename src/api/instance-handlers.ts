@@ -18,6 +18,7 @@ export function instanceJson(i: Instance): InstanceJson {
     phase: s?.phase ?? "Pending",
     ready: s?.ready ?? false,
     draining: i.spec.draining === true,
+    ...(i.spec.suspended === true ? { suspended: true } : {}),
     restarts: s?.restarts ?? 0,
     ...(s?.address === undefined ? {} : { address: s.address }),
     ...(s?.port === undefined ? {} : { port: s.port }),

@@ -12,6 +12,8 @@ export const InstanceSchema = Type.Object({
   phase: Type.String(),
   ready: Type.Boolean(),
   draining: Type.Boolean(),
+  /** Asleep (inactivity_sleep): stopped until its next request wakes it. */
+  suspended: Type.Optional(Type.Boolean()),
   restarts: Type.Integer(),
   address: Type.Optional(Type.String()),
   port: Type.Optional(Type.Integer()),

@@ -78,4 +78,19 @@ export {
 } from "./runtime/rate-limiter.js";
 export { systemTimers, type Timers } from "./runtime/timers.js";
 export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from "./runtime/work-queue.js";
+export {
+  createSleepController,
+  DEFAULT_AFTER_SECONDS,
+  type RequestTotals,
+  type SleepControllerOptions,
+  sleepingServices,
+} from "./sleep-controller.js";
+export {
+  type ActivityState,
+  decideSleep,
+  pollInterval,
+  type SleepDecision,
+  type SleepObservation,
+  type SleepSettings,
+} from "./sleep-decision.js";
 export { createSlipwayManager, type SlipwayManagerOptions } from "./slipway-manager.js";

@@ -4,7 +4,8 @@
  * A draining Instance is left out of the router at once (the router reads `draining`), stopped
  * after its component's `termination.drain_seconds` with SIGTERM (SIGKILL after
  * `grace_period_seconds`), and then deleted. Runs are kept in memory; after a restart the driver
- * adopts sandboxes that still run.
+ * adopts sandboxes that still run. A suspended Instance (scale to zero, ADR 0023) has its run
+ * stopped and reports phase Suspended until `suspended` is cleared, when it starts again.
  */
 import { isDeepStrictEqual } from "node:util";
 import { DEPLOYMENT_KIND, type Deployment } from "../resources/deployment.js";
@@ -100,6 +101,8 @@ function stopRun(deps: Deps, key: ObjectKey, run: Run, t: Termination, deleteObj
         if (!isErrorCode(err, "not_found")) throw err;
       });
     }
+    // A suspended instance reports Suspended once nothing runs (and an unsuspended one starts).
+    deps.enqueue(key);
   })().catch(() => deps.enqueue(key));
 }
 
@@ -112,6 +115,35 @@ function statusOf(instance: Instance, run: Run): InstanceResourceStatus {
   const status: InstanceResourceStatus = { ...observed };
   if (previous.conditions !== undefined) status.conditions = previous.conditions;
   return status;
+}
+
+/**
+ * How long a suspended instance keeps serving before SIGTERM: it has had no request for its
+ * `inactivity_sleep.after_seconds`, so this only covers a request that raced the router's switch
+ * to the activator.
+ */
+const SUSPEND_DRAIN_MS = 1000;
+
+/** Stops the run of a suspended instance (the object stays), then reports phase Suspended. */
+async function suspend(
+  deps: Deps,
+  key: ObjectKey,
+  instance: Instance,
+  run: Run | undefined,
+  deployment: Deployment,
+): Promise<Result> {
+  if (run !== undefined) {
+    const graceMs = termination(deployment, instance).graceMs;
+    if (!run.stopping) stopRun(deps, key, run, { drainMs: SUSPEND_DRAIN_MS, graceMs }, false);
+    return {};
+  }
+  const previous = instance.status ?? { phase: "Pending", ready: false, restarts: 0 };
+  const status: InstanceResourceStatus = { phase: "Suspended", ready: false, restarts: previous.restarts };
+  if (previous.lastTermination !== undefined) status.lastTermination = previous.lastTermination;
+  if (previous.conditions !== undefined) status.conditions = previous.conditions;
+  if (!isDeepStrictEqual(status, instance.status))
+    await deps.store.updateStatus<Instance>({ ...instance, status });
+  return {};
 }
 
 async function reconcileInstance(deps: Deps, key: ObjectKey): Promise<Result> {
@@ -137,6 +169,7 @@ async function reconcileInstance(deps: Deps, key: ObjectKey): Promise<Result> {
     if (!run.stopping) stopRun(deps, key, run, termination(deployment, instance), true);
     return {};
   }
+  if (instance.spec.suspended === true) return suspend(deps, key, instance, run, deployment);
   if (run === undefined) {
     run = startRun(deps, key, instance, deployment);
     deps.runs.set(id, run);

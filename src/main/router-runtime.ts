@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { type App, type Deployment, INSTANCE_KIND, type Instance, isErrorCode } from "../resources/index.js";
 import {
   type BackendEndpoints,
+  backendName,
   backendOwners,
   createRouterSync,
   type DesiredRouterState,
@@ -18,6 +19,7 @@ import {
   type RoutedApp,
   type RouterSync,
   type RuntimeApi,
+  readBackendTotals,
   routeTable,
   type StaticBackendSite,
   type StaticSite,
@@ -27,6 +29,7 @@ import {
 } from "../router/index.js";
 import { normalize, type StaticSiteSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import type { ActivatorRuntime } from "./activator-runtime.js";
 import { createRouterJwt, type RouterJwtOptions } from "./router-jwt.js";
 import { createRouterTls, type RouterTlsOptions } from "./router-tls.js";
 
@@ -46,6 +49,8 @@ export interface RouterRuntimeOptions {
   jwt?: Omit<RouterJwtOptions, "dataDir" | "onKeysChanged" | "log">;
   /** Problems worth an operator's attention that do not stop routing (issuers, certificates). */
   log?: (message: string) => void;
+  /** Fronts sleeping services that have no ready instance (scale to zero, ADR 0023). */
+  activators?: Pick<ActivatorRuntime, "endpointFor" | "retain">;
   onError?: (err: unknown) => void;
   /** Told what each apply did (verbose logging). */
   onApplied?: (summary: {
@@ -67,6 +72,8 @@ export interface RouterRuntime {
   backendOwners(): (backend: string) => Owner | undefined;
   /** Recomputes and applies now (tests; changes are applied on their own). */
   sync(): Promise<void>;
+  /** A service's requests so far (HAProxy's backend counter); undefined when it has no backend. */
+  requestTotal(app: string, component: string): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +82,8 @@ const DEBOUNCE_MS = 50;
 interface Snapshot {
   desired: DesiredRouterState;
   sites: Map<string, StaticSite>;
+  /** `<app>/<component>` of the services fronted by their activator. */
+  sleeping: Set<string>;
 }
 
 /**
@@ -96,7 +105,12 @@ function servingDeployment(
   return named?.status?.phase === "SUPERSEDED" ? named : undefined;
 }
 
-async function snapshot(store: Store, artifactsRoot: string, baseDomain: string): Promise<Snapshot> {
+async function snapshot(
+  store: Store,
+  artifactsRoot: string,
+  baseDomain: string,
+  activators?: RouterRuntimeOptions["activators"],
+): Promise<Snapshot> {
   const apps = (await store.list<App>("App", {})).items;
   const deployments = (await store.list<Deployment>("Deployment", {})).items;
   const instances = (await store.list<Instance>(INSTANCE_KIND, {})).items;
@@ -105,6 +119,7 @@ async function snapshot(store: Store, artifactsRoot: string, baseDomain: string)
   const endpoints: BackendEndpoints[] = [];
   const staticSites: StaticBackendSite[] = [];
   const sites = new Map<string, StaticSite>();
+  const sleeping = new Set<string>();
   for (const app of apps) {
     const ns = app.metadata.namespace ?? "";
     const active = servingDeployment(app, deployments, byName);
@@ -119,10 +134,18 @@ async function snapshot(store: Store, artifactsRoot: string, baseDomain: string)
           i.spec.appUid === app.metadata.uid &&
           i.spec.component === component.name &&
           i.spec.draining !== true &&
+          i.spec.suspended !== true &&
           i.status?.ready === true &&
           i.status.address !== undefined &&
           live(byName.get(`${ns}/${i.spec.deployment}`)),
       );
+      if (ready.length === 0 && activators !== undefined && component.inactivity_sleep !== undefined) {
+        // A sleeping (or waking) service: its activator holds the requests until it is up.
+        sleeping.add(`${app.metadata.name}/${component.name}`);
+        const endpoint = await activators.endpointFor(app, component);
+        endpoints.push({ app: app.metadata.name, component: component.name, endpoints: [endpoint] });
+        continue;
+      }
       endpoints.push({
         app: app.metadata.name,
         component: component.name,
@@ -147,7 +170,7 @@ async function snapshot(store: Store, artifactsRoot: string, baseDomain: string)
       );
     }
   }
-  return { desired: { table: routeTable(routed, { baseDomain }), endpoints, staticSites }, sites };
+  return { desired: { table: routeTable(routed, { baseDomain }), endpoints, staticSites }, sites, sleeping };
 }
 
 /** Starts HAProxy and the static server and keeps them in step with the store until `stop`. */
@@ -174,7 +197,7 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     for (const issue of plan?.issues ?? []) log(issue);
     return { ...desired, jwtKeys: await jwt.keys(desired.table) };
   };
-  const first = await snapshot(options.store, options.artifactsRoot, options.baseDomain);
+  const first = await snapshot(options.store, options.artifactsRoot, options.baseDomain, options.activators);
   first.desired = await secure(first.desired, undefined);
   sites = first.sites;
   const router: RouterSync = await createRouterSync(
@@ -198,12 +221,13 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   let applying: Promise<void> = Promise.resolve();
   const apply = async () => {
     const started = performance.now();
-    const next = await snapshot(options.store, options.artifactsRoot, options.baseDomain);
+    const next = await snapshot(options.store, options.artifactsRoot, options.baseDomain, options.activators);
     next.desired = await secure(next.desired, router.haproxy.api);
     // New sites are known to the static server before HAProxy routes to them.
     sites = new Map([...sites, ...next.sites]);
     const result = await router.apply(next.desired);
     sites = next.sites;
+    options.activators?.retain(next.sleeping);
     options.onApplied?.({
       hosts: next.desired.table.hosts.length,
       endpoints: next.desired.endpoints.reduce((n, b) => n + b.endpoints.length, 0),
@@ -243,6 +267,11 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     sync: async () => {
       applying = applying.then(apply);
       await applying;
+    },
+    requestTotal: async (app, component) => {
+      const name = backendName(app, component);
+      const totals = await readBackendTotals(router.haproxy.api);
+      return totals.get(router.state().placement[name] ?? name);
     },
     stop: async () => {
       abort.abort();

@@ -10,13 +10,20 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bootstrapAdmin, createApi, metricsHandler, startApiServer } from "../api/index.js";
 import { createUploadStore } from "../build/index.js";
-import { createSlipwayManager, stderrLogger, stopOnSignals } from "../controllers/index.js";
+import {
+  createManager,
+  createSleepController,
+  createSlipwayManager,
+  stderrLogger,
+  stopOnSignals,
+} from "../controllers/index.js";
 import { createFileLogStore, createMetricsRegistry, unixHttpGet } from "../observe/index.js";
 import type { ObjectKey } from "../resources/index.js";
 import { exportCaPem } from "../router/index.js";
 import { keyring, loadSecretKey } from "../secrets/index.js";
 import { createSpecValidator } from "../spec/index.js";
 import { openSqliteStore } from "../store/index.js";
+import { createActivatorRuntime } from "./activator-runtime.js";
 import { startArtifactGc } from "./artifact-gc.js";
 import { autoscalingOptions } from "./autoscaling-options.js";
 import { startServerBuildEgress } from "./build-egress.js";
@@ -77,6 +84,15 @@ function parseListen(value: string): { host: string; port: number } {
   return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port };
 }
 
+/** `--min-inactivity-seconds N`: lets specs sleep after fewer than DO's 600 s (tests, demos). */
+function parseMinInactivity(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400)
+    throw new Error(`--min-inactivity-seconds must be a whole number from 1 to 86400, got "${value}"`);
+  return n;
+}
+
 /** Runs the server until a signal stops it. `argv` excludes `server`. Returns the exit code. */
 export async function runServer(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -98,9 +114,11 @@ export async function runServer(argv: string[]): Promise<number> {
       "registry-mirror": { type: "string", multiple: true },
       "autoscale-interval-seconds": { type: "string" },
       "autoscale-stabilization-seconds": { type: "string" },
+      "min-inactivity-seconds": { type: "string" },
       verbose: { type: "boolean", short: "v" },
     },
   });
+  const minInactivity = parseMinInactivity(values["min-inactivity-seconds"]);
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? "/var/lib/slipway";
   const { host, port } = parseListen(values.listen ?? DEFAULT_LISTEN);
   // Checked before anything starts, so a typo stops nothing half-started.
@@ -183,8 +201,11 @@ export async function runServer(argv: string[]): Promise<number> {
   const http = parseListen(values["http-listen"] ?? DEFAULT_HTTP_LISTEN);
   if (http.port === 0) http.port = await freePort(http.host);
   if (https.port === 0) https.port = await freePort(https.host);
+  // Scale to zero (ADR 0023): activators front sleeping services; the sleep controller puts idle ones to sleep.
+  const activators = createActivatorRuntime({ store });
   const router = await startRouterRuntime({
     store,
+    activators,
     dataDir,
     artifactsRoot: join(buildRoot, "artifacts"),
     bindAddress: http.host,
@@ -197,6 +218,12 @@ export async function runServer(argv: string[]): Promise<number> {
       log.error("router apply failed", { error: err instanceof Error ? err.message : String(err) }),
     onApplied: (summary) => log.info("router applied", { ...summary }),
   });
+  const sleep = createManager({
+    store,
+    log,
+    controllers: [createSleepController({ store, log, requestTotals: router.requestTotal })],
+  });
+  await sleep.start();
   const app = createApi({
     store,
     secrets,
@@ -204,7 +231,9 @@ export async function runServer(argv: string[]): Promise<number> {
     uploads,
     checkout: (source, signal) =>
       temporaryCheckout(sourcePolicy, join(buildRoot, "work"), codeSourceOf(source), { signal }),
-    validator: createSpecValidator(),
+    validator: createSpecValidator(
+      minInactivity === undefined ? {} : { minInactivitySeconds: minInactivity },
+    ),
     now: () => new Date(),
     randomId: () => randomBytes(8).toString("hex"),
     baseDomain: http.port === 80 ? baseDomain : `${baseDomain}:${http.port}`,
@@ -239,9 +268,11 @@ export async function runServer(argv: string[]): Promise<number> {
           stopCompaction();
           stopArtifactGc();
           await api.close();
+          await sleep.stop();
           await manager.stop();
           await buildEgress.stop();
           await router.stop();
+          await activators.stop();
           // Instances are not adopted by the next server yet (ADR 0018): stop them with it.
           await localRuntime.stopAll(5000);
           await store.close();

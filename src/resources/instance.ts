@@ -12,7 +12,7 @@ export const RUNNING_COMPONENT_LISTS = ["services", "workers"] as const;
 /** Which list a running component comes from. */
 export type RunningComponentKind = (typeof RUNNING_COMPONENT_LISTS)[number];
 
-/** What to run. Set at creation; only `draining` changes afterwards. */
+/** What to run. Set at creation; only `draining` and `suspended` change afterwards. */
 export interface InstanceResourceSpec {
   app: string;
   appUid: string;
@@ -29,10 +29,16 @@ export interface InstanceResourceSpec {
    * agent deletes the object.
    */
   draining?: boolean;
+  /**
+   * Set while the component sleeps (`inactivity_sleep`, ADR 0023): the agent stops the sandbox and
+   * reports phase Suspended; cleared on the first request, and the agent starts it again. Not a
+   * failure: rollouts neither replace nor count it.
+   */
+  suspended?: boolean;
 }
 
 /** An instance's phases. */
-export const INSTANCE_PHASES = ["Pending", "Starting", "Running", "Failed", "Stopped"] as const;
+export const INSTANCE_PHASES = ["Pending", "Starting", "Running", "Failed", "Stopped", "Suspended"] as const;
 /** One instance phase. */
 export type InstancePhase = (typeof INSTANCE_PHASES)[number];
 

@@ -1,4 +1,12 @@
+export {
+  type Activator,
+  type ActivatorOptions,
+  type ActivatorTarget,
+  loadingPageHtml,
+  startActivator,
+} from "./activator.js";
 export { backendOwners, type Owner } from "./backend-owners.js";
+export { parseBackendTotals, readBackendTotals } from "./backend-traffic.js";
 export {
   type FairnessOptions,
   fairnessDefaults,

@@ -160,7 +160,13 @@ export async function runCommand(api: RuntimeApi, cmd: RouterCommand, mapDir: st
     case "set-weight":
       return api.setWeight(cmd.backend, cmd.slot, cmd.weight);
     case "set-state":
-      if (cmd.state === "ready") return api.enableServer(cmd.backend, cmd.slot);
+      if (cmd.state === "ready") {
+        await api.enableServer(cmd.backend, cmd.slot);
+        // Endpoints are ready by Slipway's own readiness check (or are the activator, ADR 0023):
+        // serve at once instead of after HAProxy's `rise` checks (4 s in which a switch from
+        // drained slots to new ones would answer 503).
+        return api.markServerUp(cmd.backend, cmd.slot);
+      }
       if (cmd.state === "drain") return api.drainServer(cmd.backend, cmd.slot);
       return api.disableServer(cmd.backend, cmd.slot);
     case "replace-map":

@@ -8,6 +8,7 @@ export {
   diff,
   type SpecDiff,
 } from "./diff.js";
+export { MAX_INACTIVITY_SECONDS, MIN_INACTIVITY_SECONDS } from "./inactivity-sleep.js";
 export {
   DEFAULT_INSTANCE_SIZE,
   INSTANCE_SIZE_SLUGS,
@@ -43,6 +44,7 @@ export {
 export {
   createSpecValidator,
   type SpecValidator,
+  type SpecValidatorOptions,
   type ValidateOptions,
   type ValidationResult,
 } from "./validate.js";

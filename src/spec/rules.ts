@@ -6,6 +6,7 @@
  */
 import { asList, asMap, asString, type Entry, entries, KIND_LABEL } from "./access.js";
 import { checkBindableVariables } from "./bindable.js";
+import { checkInactivitySleep } from "./inactivity-sleep.js";
 import { instanceSize } from "./instance-sizes.js";
 import type { PathSegment } from "./issues.js";
 import { originRegexRefusal } from "./origin-regex.js";
@@ -22,6 +23,8 @@ export interface RuleOptions {
    * no source of its own and is built from that code. Default false.
    */
   appSource?: boolean;
+  /** The least `inactivity_sleep.after_seconds` accepted; default 600 (DigitalOcean's). */
+  minInactivitySeconds?: number;
 }
 
 /** Runs every semantic rule on a spec that is a map. */
@@ -30,6 +33,7 @@ export function checkRules(spec: Spec, options: RuleOptions = {}): RawIssue[] {
   return [
     ...uniqueNames(all),
     ...all.flatMap((e) => checkEntry(e, options.appSource === true)),
+    ...all.flatMap((e) => checkInactivitySleep(e, options.minInactivitySeconds)),
     ...domains(spec),
     ...routes(spec, all),
     ...ingress(spec, all),

@@ -237,8 +237,9 @@ const Cors = strict({
   allow_credentials: opt(Type.Boolean()),
 });
 
+// DigitalOcean's least is 600; the rule in inactivity-sleep.ts applies it (or a test server's lower one).
 const InactivitySleep = strict({
-  after_seconds: opt(Type.Integer({ minimum: 600, maximum: 86400 })),
+  after_seconds: opt(Type.Integer({ minimum: 1, maximum: 86400 })),
   loading_page: opt(strict({ enabled: opt(Type.Boolean()), custom_url: opt(Type.String()) })),
 });
 

@@ -39,8 +39,14 @@ export interface SpecValidator {
   validateText(input: string | Uint8Array, options?: ValidateOptions): ValidationResult;
 }
 
+/** Options of {@link createSpecValidator}. */
+export interface SpecValidatorOptions {
+  /** The least `inactivity_sleep.after_seconds` accepted; default 600 (lower only for tests). */
+  minInactivitySeconds?: number;
+}
+
 /** Compiles the schema and returns a validator; keep one per process and reuse it. */
-export function createSpecValidator(): SpecValidator {
+export function createSpecValidator(validatorOptions: SpecValidatorOptions = {}): SpecValidator {
   const checkSchema = createSchemaChecker();
   const run = (parsed: ParsedSpec, options: ValidateOptions): ValidationResult => {
     const place = (raw: RawIssue): SpecIssue => {
@@ -75,7 +81,15 @@ export function createSpecValidator(): SpecValidator {
     }
     const errors = sortIssues(
       dedupe(
-        [...checkSchema(spec), ...checkRules(spec, { appSource: options.appSource === true })].map(place),
+        [
+          ...checkSchema(spec),
+          ...checkRules(spec, {
+            appSource: options.appSource === true,
+            ...(validatorOptions.minInactivitySeconds === undefined
+              ? {}
+              : { minInactivitySeconds: validatorOptions.minInactivitySeconds }),
+          }),
+        ].map(place),
       ),
     );
     const warnings = sortIssues(checkWarnings(spec, options.backend ?? "local").map(place));

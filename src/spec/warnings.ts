@@ -115,6 +115,14 @@ function entryWarnings(e: Entry, backend: Backend): RawIssue[] {
   if (e.value.routes !== undefined) out.push(warn([...e.path, "routes"], "is deprecated; use ingress.rules"));
   if (e.value.cors !== undefined)
     out.push(warn([...e.path, "cors"], "is deprecated; use ingress.rules[].cors"));
+  if (asMap(asMap(e.value.inactivity_sleep)?.loading_page)?.custom_url !== undefined) {
+    out.push(
+      warn(
+        [...e.path, "inactivity_sleep", "loading_page", "custom_url"],
+        "is ignored: Slipway shows its own loading page while a service wakes",
+      ),
+    );
+  }
   if (asMap(e.value.health_check)?.path !== undefined) {
     out.push(warn([...e.path, "health_check", "path"], "is deprecated; use http_path"));
   }

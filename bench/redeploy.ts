@@ -1,0 +1,159 @@
+/**
+ * Benchmark: a config-only redeploy to live through the real stack (`slipway server`, gVisor
+ * instances, HAProxy). An app from inline files (1 instance, DO's default readiness period of
+ * 10 s) gets a new RUN_TIME env value; the clock runs from the API call until the router answers
+ * with the new value. No build happens (the artifact is reused); the time is the App and
+ * Deployment controllers, the new sandbox's start, its readiness check and the router's switch.
+ * Side by side in the same rounds: the same app started as a bare host process until it answers
+ * (the floor any redeploy pays), and a sandboxed instance's start-to-ready as the server reports
+ * it. Medians and ratios go to bench/results/redeploy.json. Needs root and the test stack.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { createClient, type DeploymentJson } from "../src/api/index.js";
+import type { AppSpec } from "../src/spec/index.js";
+import { repoRoot } from "../test/helpers/repo-root.js";
+import { getViaRouter } from "../test/helpers/router-get.js";
+import { startServer } from "../test/helpers/server-process.js";
+import { sharedTestStack, TEST_STACK_ROOT } from "../test/helpers/test-stack.js";
+
+const ROUNDS = Number(process.env.ROUNDS ?? 8);
+const APP = "redeploy";
+const SERVER_JS = `import { createServer } from "node:http";
+createServer((req, res) => res.end(req.url === "/healthz" ? "ok\\n" : "version " + process.env.VERSION + "\\n"))
+  .listen(Number(process.env.PORT ?? 8080));
+`;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+function spec(version: string): AppSpec {
+  return {
+    name: APP,
+    services: [
+      {
+        name: "web",
+        http_port: 8080,
+        instance_count: 1,
+        instance_size_slug: "apps-s-1vcpu-1gb",
+        run_command: "node server.js",
+        termination: { drain_seconds: 1, grace_period_seconds: 2 },
+        health_check: { http_path: "/healthz" },
+        envs: [{ key: "VERSION", value: version, scope: "RUN_TIME" }],
+      },
+    ],
+  };
+}
+
+/** GET / on 127.0.0.1:port every 5 ms until it answers 200. */
+async function untilAnswers(port: number): Promise<void> {
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request({ host: "127.0.0.1", port, path: "/", timeout: 250 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve(false));
+      req.end();
+    });
+    if (ok) return;
+    await delay(5);
+  }
+}
+
+async function bare(dir: string, port: number): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(dir, "server.mjs")], {
+    env: { PATH: process.env.PATH ?? "", PORT: String(port), VERSION: "bare" },
+    stdio: "ignore",
+  });
+  try {
+    await untilAnswers(port);
+    return performance.now() - started;
+  } finally {
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+async function main(): Promise<void> {
+  await sharedTestStack();
+  const dir = mkdtempSync(join(tmpdir(), "slipway-bench-redeploy-"));
+  writeFileSync(join(dir, "server.mjs"), SERVER_JS);
+  const server = await startServer(join(dir, "data"), ["--stacks-dir", TEST_STACK_ROOT]);
+  try {
+    const client = createClient({
+      baseUrl: server.url,
+      token: readFileSync(join(dir, "data", "admin-token"), "utf8").trim(),
+    });
+    const host = `${APP}.localhost:${server.httpPort}`;
+    const deployments = async (): Promise<DeploymentJson[]> =>
+      (await client.listDeployments({ params: { app: APP }, query: {} })).deployments;
+    const untilLive = async (version: string, limitMs: number) => {
+      const deadline = performance.now() + limitMs;
+      while (performance.now() < deadline) {
+        const r = await getViaRouter(server.httpPort, host);
+        if (r.body === `version ${version}\n`) return;
+        await delay(5);
+      }
+      throw new Error(`${version} was not live within ${limitMs} ms`);
+    };
+    await client.createApp({
+      body: { spec: spec("v0"), source: { files: [{ path: "server.js", content: SERVER_JS }] } },
+    });
+    await untilLive("v0", 300_000);
+    const live: number[] = [];
+    const active: number[] = [];
+    const bareMs: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      bareMs.push(await bare(dir, 20_000 + (process.pid % 20_000)));
+      const before = new Set((await deployments()).map((d) => d.id));
+      const started = performance.now();
+      const startedAt = Date.now();
+      await client.updateApp({ params: { app: APP }, body: { spec: spec(`v${round}`) } });
+      await untilLive(`v${round}`, 120_000);
+      live.push(performance.now() - started);
+      let d: DeploymentJson | undefined;
+      for (let i = 0; i < 2000 && d?.phase !== "ACTIVE"; i++) {
+        d = (await deployments()).find((x) => !before.has(x.id));
+        if (d?.phase !== "ACTIVE") await delay(10);
+      }
+      if (d?.phase !== "ACTIVE") throw new Error(`round ${round}: deployment ${d?.id} is ${d?.phase}`);
+      active.push(Date.parse(d.phase_last_updated_at ?? "") - startedAt);
+      process.stdout.write(
+        `round ${round}: live ${live.at(-1)?.toFixed(0)} ms, ACTIVE ${active.at(-1)} ms, bare start ${bareMs.at(-1)?.toFixed(0)} ms\n`,
+      );
+      // Let the old instance drain away before the next round.
+      await delay(3000);
+    }
+    const result = {
+      benchmark: "redeploy",
+      rounds: ROUNDS,
+      note: "config-only redeploy (RUN_TIME env change) from the API call to the router answering with the new value, 1 instance, readiness period 10 s (DO default); beside a bare host process's start-to-answer",
+      redeployToLiveMs: { median: median(live), all: live.map(Math.round) },
+      redeployToActiveMs: { median: median(active), all: active },
+      bareStartMs: { median: median(bareMs), all: bareMs.map(Math.round) },
+      ratioLiveToBareStart: median(live) / median(bareMs),
+      targetMs: 1000,
+    };
+    mkdirSync(join(repoRoot(), "bench", "results"), { recursive: true });
+    writeFileSync(
+      join(repoRoot(), "bench", "results", "redeploy.json"),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
