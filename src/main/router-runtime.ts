@@ -15,6 +15,7 @@ import {
   backendOwners,
   createRouterSync,
   type DesiredRouterState,
+  type HaproxyAcmeOptions,
   type Owner,
   type RoutedApp,
   type RouterSync,
@@ -49,6 +50,8 @@ export interface RouterRuntimeOptions {
   jwt?: Omit<RouterJwtOptions, "dataDir" | "onKeysChanged" | "log">;
   /** Problems worth an operator's attention that do not stop routing (issuers, certificates). */
   log?: (message: string) => void;
+  /** ACME HTTP-01: challenge paths go to this responder (ADR 0021). Absent: none. */
+  acme?: HaproxyAcmeOptions;
   /** Fronts sleeping services that have no ready instance (scale to zero, ADR 0023). */
   activators?: Pick<ActivatorRuntime, "endpointFor" | "retain">;
   onError?: (err: unknown) => void;
@@ -210,6 +213,7 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
         bindAddress: options.bindAddress,
         fairness: { hostRequestLimit: 100_000, ratePeriodSeconds: 10 },
         ...(tls === undefined ? {} : { tls: tls.render }),
+        ...(options.acme === undefined ? {} : { acme: options.acme }),
       },
       static: { server: { host: statics.host, port: statics.port } },
       ...(options.onError === undefined ? {} : { onError: options.onError }),

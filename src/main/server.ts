@@ -32,6 +32,7 @@ import { startIdleCompaction } from "./idle-compaction.js";
 import { startLocalRuntime } from "./local-runtime.js";
 import { startRouterRuntime } from "./router-runtime.js";
 import { caDir } from "./router-tls.js";
+import { checkAcmeFlags, startServerAcme } from "./server-acme.js";
 import { createServerBuilder } from "./server-builder.js";
 import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
 
@@ -110,6 +111,10 @@ export async function runServer(argv: string[]): Promise<number> {
       "build-egress-allow": { type: "string", multiple: true },
       "http-listen": { type: "string" },
       "https-listen": { type: "string" },
+      "acme-directory": { type: "string" },
+      "acme-email": { type: "string" },
+      "acme-ca-file": { type: "string" },
+      "acme-no-self-check": { type: "boolean" },
       "jwks-refresh": { type: "string" },
       "registry-mirror": { type: "string", multiple: true },
       "autoscale-interval-seconds": { type: "string" },
@@ -126,6 +131,13 @@ export async function runServer(argv: string[]): Promise<number> {
   const jwksRefresh = Number(values["jwks-refresh"] ?? 900);
   if (!(jwksRefresh > 0))
     throw new Error(`--jwks-refresh must be a number of seconds (e.g. 900), got "${values["jwks-refresh"]}"`);
+  const acmeFlags = {
+    directory: values["acme-directory"],
+    email: values["acme-email"],
+    caFile: values["acme-ca-file"],
+    noSelfCheck: values["acme-no-self-check"],
+  };
+  checkAcmeFlags(acmeFlags);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore({ path: join(dataDir, "slipway.db") });
   const tokenPath = await bootstrapAdmin({ store, dataDir });
@@ -203,15 +215,24 @@ export async function runServer(argv: string[]): Promise<number> {
   if (https.port === 0) https.port = await freePort(https.host);
   // Scale to zero (ADR 0023): activators front sleeping services; the sleep controller puts idle ones to sleep.
   const activators = createActivatorRuntime({ store });
+  // Challenges are rare and worth seeing when a certificate does not come: always on stderr.
+  const acme = await startServerAcme(acmeFlags, dataDir, baseDomain, (m) =>
+    process.stderr.write(`slipway: ${m}\n`),
+  );
   const router = await startRouterRuntime({
     store,
     activators,
+    ...(acme === undefined ? {} : { acme: acme.haproxy }),
     dataDir,
     artifactsRoot: join(buildRoot, "artifacts"),
     bindAddress: http.host,
     httpPort: http.port,
     baseDomain,
-    https: { bindAddress: https.host, httpsPort: https.port },
+    https: {
+      bindAddress: https.host,
+      httpsPort: https.port,
+      ...(acme === undefined ? {} : { issuerFor: acme.issuerFor }),
+    },
     jwt: { refreshMs: jwksRefresh * 1000 },
     log: (message) => log.error(`router: ${message}`, {}),
     onError: (err) =>
@@ -273,6 +294,7 @@ export async function runServer(argv: string[]): Promise<number> {
           await buildEgress.stop();
           await router.stop();
           await activators.stop();
+          await acme?.close();
           // Instances are not adopted by the next server yet (ADR 0018): stop them with it.
           await localRuntime.stopAll(5000);
           await store.close();
