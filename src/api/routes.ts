@@ -10,6 +10,7 @@ import {
   JobInvocationResponse,
   JobInvocationsQuery,
 } from "./job-schemas.js";
+import { NodeResponse } from "./node-schemas.js";
 import {
   AppBody,
   AppListResponse,
@@ -269,6 +270,14 @@ export const routes = {
     access: "owner",
     status: 200,
     response: AuditListResponse,
+  },
+  getNode: {
+    method: "GET",
+    path: "/v1/node",
+    summary: "This node's status: the sandbox runtime apps run in, and warnings when it is not gVisor",
+    access: "read",
+    status: 200,
+    response: NodeResponse,
   },
   getOpenApi: {
     method: "GET",

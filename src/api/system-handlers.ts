@@ -1,5 +1,5 @@
 /**
- * Handlers of tokens, teams, the audit log and the OpenAPI document.
+ * Handlers of tokens, teams, the audit log, the node status and the OpenAPI document.
  */
 import { API_VERSION, isErrorCode, SlipwayError } from "../resources/index.js";
 import { listAudit } from "./audit.js";
@@ -95,8 +95,14 @@ const listAuditHandler: Handler<Routes["listAudit"]> = async ({ deps, principal 
   entries: await listAudit(deps.store, principal.admin ? undefined : principal.team),
 });
 
+const getNode: Handler<Routes["getNode"]> = async ({ deps }) => {
+  if (deps.node === undefined)
+    throw new SlipwayError("unavailable", "this API runs without a node (started without a runtime)");
+  return deps.node();
+};
+
 /** The token, team and audit handlers; `openapi` is the document `getOpenApi` serves. */
 export function systemHandlers(openapi: Record<string, unknown>) {
   const getOpenApi: Handler<Routes["getOpenApi"]> = async () => openapi;
-  return { createToken, createTeam, listAudit: listAuditHandler, getOpenApi };
+  return { createToken, createTeam, listAudit: listAuditHandler, getOpenApi, getNode };
 }

@@ -22,6 +22,7 @@ import { createGvisorBuildSandbox } from "./build-sandbox.js";
 import { startIdleCompaction } from "./idle-compaction.js";
 import { startLocalRuntime } from "./local-runtime.js";
 import { startRouterRuntime } from "./router-runtime.js";
+import { selectSandboxRuntime } from "./sandbox-runtime.js";
 import { createServerBuilder } from "./server-builder.js";
 import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
 
@@ -89,6 +90,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "http-listen": { type: "string" },
       "registry-mirror": { type: "string", multiple: true },
       verbose: { type: "boolean", short: "v" },
+      "sandbox-runtime": { type: "string" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? "/var/lib/slipway";
@@ -121,6 +123,10 @@ export async function runServer(argv: string[]): Promise<number> {
     type: "BUILD" as const,
     name: key.name,
   });
+  // Before anything runs an app: a fallback from gVisor is never silent (ADR 0027).
+  const sandbox = await selectSandboxRuntime(values["sandbox-runtime"], (l) =>
+    process.stderr.write(`${l}\n`),
+  );
   const stacksRoot = values["stacks-dir"] ?? join(dataDir, "stacks");
   const baseDomain = values["base-domain"] ?? "localhost";
   const localRuntime = await startLocalRuntime({
@@ -132,6 +138,7 @@ export async function runServer(argv: string[]): Promise<number> {
     secrets,
     baseDomain,
     ...(values["network-prefix"] === undefined ? {} : { networkPrefix: values["network-prefix"] }),
+    sandbox: sandbox.runtime,
   });
   // After the local runtime, which clears the network prefix at start (ADR 0019).
   const buildEgress = await startServerBuildEgress(values["network-prefix"], values["build-egress-allow"]);
@@ -178,6 +185,7 @@ export async function runServer(argv: string[]): Promise<number> {
     now: () => new Date(),
     randomId: () => randomBytes(8).toString("hex"),
     baseDomain: http.port === 80 ? baseDomain : `${baseDomain}:${http.port}`,
+    node: () => ({ sandbox: { ...sandbox, warnings: [...sandbox.warnings] } }),
   });
   const api = await startApiServer({ app, host, port });
   const stopCompaction = startIdleCompaction();

@@ -63,7 +63,7 @@ export {
 } from "./health-check.js";
 export { createHostCommand, type HostCommand } from "./host-command.js";
 export { type StartHostInstanceOptions, startHostInstance } from "./host-instance.js";
-export { type HostsEntry, renderHostsFile } from "./hosts-file.js";
+export { type HostsEntry, renderHostsFile, rewriteHostsFile } from "./hosts-file.js";
 export {
   type InstanceExit,
   type InstanceHandle,
