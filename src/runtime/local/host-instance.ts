@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { constants } from "node:os";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { listRoot, renderBwrapArgs } from "./bwrap-args.js";
 import type { InstanceExit, InstanceHandle, StartInstanceOptions } from "./instance.js";
@@ -40,10 +41,15 @@ export async function startHostInstance(options: StartHostInstanceOptions): Prom
   const home = join(options.bundleRoot, options.id);
   await rm(home, { recursive: true, force: true });
   await mkdir(home, { recursive: true, mode: 0o700 });
+  // bwrap reads its options from fd 3: on its command line (the sandbox's /proc/1/cmdline) they
+  // would show the host's paths to the app. The command itself must stay on the command line.
+  const rendered = options.runtime === "bwrap" ? renderBwrapArgs(spec, await listRoot(spec.root.path)) : [];
+  // renderBwrapArgs ends with `--` and the command.
+  const bwrapOptions = rendered.slice(0, rendered.length - spec.process.args.length - 1);
   const { argv, env, cwd } =
     options.runtime === "bwrap"
       ? {
-          argv: [options.bwrapPath ?? "bwrap", ...renderBwrapArgs(spec, await listRoot(spec.root.path))],
+          argv: [options.bwrapPath ?? "bwrap", "--args", "3", "--", ...spec.process.args],
           env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
           cwd: "/",
         }
@@ -56,8 +62,11 @@ export async function startHostInstance(options: StartHostInstanceOptions): Prom
   const child = spawn("sh", ["-c", join_, "sh", "nsenter", `--net=${netns}`, "--", ...argv], {
     cwd,
     env: { ...env, SLIPWAY_CGROUP_PROCS: cgroup.procsFiles.join(" ") },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
   });
+  const argsPipe = child.stdio[3] as Writable | null;
+  argsPipe?.on("error", () => undefined);
+  argsPipe?.end(bwrapOptions.map((a) => `${a}\0`).join(""));
   const started = performance.now();
   const lines = lineSplitter(options.onLine);
   child.stdout?.on("data", (chunk: Buffer) => lines.push("stdout", chunk));
