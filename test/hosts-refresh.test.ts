@@ -1,8 +1,9 @@
 /**
  * Component names stay true in running sandboxes (ADR 0027): the local instance driver runs a
- * two-component app (web calls `http://api:PORT` by name) under runsc and under bubblewrap; api is
+ * two-component app (web calls `http://api:PORT` by name) under runsc and bubblewrap; api is
  * replaced by a new instance at a new address (started before the old one stops, as a rollout
- * does) while web keeps running, and web still reaches api by name, now the new one. Needs root.
+ * does) while web keeps running, and web still reaches api by name, now the new one; also as
+ * plain processes (the hosts file bound over /etc/hosts in a mount namespace). Needs root.
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -35,7 +36,7 @@ async function get(url: string): Promise<string> {
   return `${res.status} ${await res.text()}`;
 }
 
-for (const sandbox of ["runsc", "bwrap"] as SandboxRuntimeName[]) {
+for (const sandbox of ["runsc", "bwrap", "process"] as SandboxRuntimeName[]) {
   describe(`hosts files of running sandboxes under ${sandbox}`, { timeout: 240_000 }, () => {
     let dir = "";
     const prefix = `h${(process.pid % 36 ** 3).toString(36)}${sandbox[0]}`;

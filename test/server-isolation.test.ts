@@ -165,6 +165,12 @@ for (const runtime of ["runsc", "bwrap"] as const) {
         .join("\n");
       assert.match(restartedLog, /killed for exceeding its memory limit of 512 MiB; restart 1/);
       assert.ok(await bAnswers(), "app B kept answering");
+      // The router takes the restarted instance back once its own check passes.
+      await waitFor(
+        async () => (await tryFromA("what=ps").catch(() => ({ ok: false }))).ok,
+        60_000,
+        "A through the router again",
+      );
     });
 
     it("holds a fork bomb at the size's pids limit; the host and app B keep answering", async () => {
@@ -180,18 +186,30 @@ for (const runtime of ["runsc", "bwrap"] as const) {
       assert.equal(read("pids.max"), String(512 + 64), "apps-s-1vcpu-0.5gb: 512 + 64 per CPU host tasks");
       const refused = () => Number(/^max (\d+)$/m.exec(read("pids.events"))?.[1] ?? Number.NaN);
       const refusedBefore = refused();
-      const bomb = getViaRouter(server?.httpPort ?? 0, `${A}.localhost`, "/try?what=forkbomb");
-      await waitFor(() => refused() > refusedBefore, 60_000, "the bomb to reach the pids limit");
+      let answered: { status: number; body: string } | undefined;
+      const bomb = getViaRouter(server?.httpPort ?? 0, `${A}.localhost`, "/try?what=forkbomb").then((r) => {
+        answered = r;
+        return r;
+      });
+      await waitFor(
+        () => refused() > refusedBefore || answered !== undefined,
+        60_000,
+        "the bomb to reach the pids limit",
+      );
+      assert.ok(
+        refused() > refusedBefore,
+        `no fork was refused (pids.current ${read("pids.current")}); the probe answered ${answered?.status} ${answered?.body}`,
+      );
       // While it runs: held at the limit, and everything else answers.
       assert.ok(Number(read("pids.current")) <= 576, `pids.current ${read("pids.current")}`);
       assert.ok(await bAnswers(), "app B still answers");
       const node = await client.getNode({});
       assert.equal(node.sandbox.runtime, runtime, "the control plane still answers");
       const refusedDuring = refused() - refusedBefore;
-      const answered = await bomb;
+      const outcome = await bomb;
       const restarts = (await instance(A).catch(() => undefined))?.restarts;
       process.stdout.write(
-        `# fork bomb (${runtime}): ${refusedDuring} forks refused at the limit; the probe answered ${answered.status}; restarts of A now ${restarts}\n`,
+        `# fork bomb (${runtime}): ${refusedDuring} forks refused at the limit; the probe answered ${outcome.status} ${outcome.body}; restarts of A now ${restarts}\n`,
       );
       await waitFor(
         async () => (await tryFromA("what=ps").catch(() => ({ ok: false }))).ok,
