@@ -23,7 +23,7 @@ import { sharedTestStack, TEST_STACK_ROOT } from "../test/helpers/test-stack.js"
 
 const ROUNDS = Number(process.env.ROUNDS ?? 8);
 const APP = "redeploy";
-const SERVER_JS = `import { createServer } from "node:http";
+const SERVER_JS = `const { createServer } = require("node:http");
 createServer((req, res) => res.end(req.url === "/healthz" ? "ok\\n" : "version " + process.env.VERSION + "\\n"))
   .listen(Number(process.env.PORT ?? 8080));
 `;
@@ -71,7 +71,7 @@ async function untilAnswers(port: number): Promise<void> {
 
 async function bare(dir: string, port: number): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(dir, "server.mjs")], {
+  const child = spawn(process.execPath, [join(dir, "server.cjs")], {
     env: { PATH: process.env.PATH ?? "", PORT: String(port), VERSION: "bare" },
     stdio: "ignore",
   });
@@ -87,7 +87,7 @@ async function bare(dir: string, port: number): Promise<number> {
 async function main(): Promise<void> {
   await sharedTestStack();
   const dir = mkdtempSync(join(tmpdir(), "slipway-bench-redeploy-"));
-  writeFileSync(join(dir, "server.mjs"), SERVER_JS);
+  writeFileSync(join(dir, "server.cjs"), SERVER_JS);
   const server = await startServer(join(dir, "data"), ["--stacks-dir", TEST_STACK_ROOT]);
   try {
     const client = createClient({
@@ -107,7 +107,18 @@ async function main(): Promise<void> {
       throw new Error(`${version} was not live within ${limitMs} ms`);
     };
     await client.createApp({
-      body: { spec: spec("v0"), source: { files: [{ path: "server.js", content: SERVER_JS }] } },
+      body: {
+        spec: spec("v0"),
+        source: {
+          files: [
+            {
+              path: "package.json",
+              content: '{"name":"redeploy","private":true,"scripts":{"start":"node server.js"}}\n',
+            },
+            { path: "server.js", content: SERVER_JS },
+          ],
+        },
+      },
     });
     await untilLive("v0", 300_000);
     const live: number[] = [];

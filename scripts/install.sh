@@ -16,8 +16,9 @@ log() { printf '==> %s\n' "$*" >&2; }
 # buildah, skopeo, umoci: Dockerfile builds (RUN steps in runsc) and image pulls into image
 # artifacts; docker-registry: the loopback OCI registry the image tests start (its own process on a
 # random port; the system service Debian may enable on :5000 is never used).
+# bubblewrap: the sandbox runtime Slipway falls back to where runsc cannot run (ADR 0027).
 apt_packages=(ca-certificates curl git build-essential python3 runsc iproute2 busybox-static debootstrap zstd haproxy
-  nftables wrk buildah skopeo umoci docker-registry)
+  nftables wrk buildah skopeo umoci docker-registry bubblewrap)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

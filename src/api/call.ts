@@ -9,6 +9,7 @@ import type { AppSpec, SpecValidator, ValidateOptions, ValidationResult } from "
 import type { Store } from "../store/index.js";
 import type { Principal } from "./auth.js";
 import type { ProposeSourceJson } from "./inline-files.js";
+import type { NodeStatusJson } from "./node-schemas.js";
 import type { BodyOf, ParamsOf, QueryOf, ResponseOf } from "./routes.js";
 
 /** The dependencies of the API. */
@@ -30,6 +31,8 @@ export interface ApiDeps {
    * database). Without it, specs are stored as sent (tests of unrelated behaviour).
    */
   secrets?: Keyring;
+  /** This node's status (`GET /v1/node`); without it that route answers `unavailable`. */
+  node?: () => NodeStatusJson;
   /** Where uploaded source folders are kept; without it uploads answer `unavailable`. */
   uploads?: UploadStore;
   /**

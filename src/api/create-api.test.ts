@@ -19,6 +19,12 @@ describe("createApi in-process", () => {
 
   const json = async <T>(res: Response): Promise<T> => (await res.json()) as T;
 
+  it("answers GET /v1/node with unavailable when the API runs without a node", async () => {
+    const res = await f.request("GET", "/v1/node", { token: tokenOf(f, "team-a", "viewer") });
+    assert.equal(res.status, 503);
+    assert.match((await json<ErrorJson>(res)).message, /without a node/);
+  });
+
   it("creates an app and gets it by name and by id", async () => {
     const created = await f.request("POST", "/v1/apps", { token: owner, body: { spec: specNamed("shop") } });
     assert.equal(created.status, 201);

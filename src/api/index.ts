@@ -8,6 +8,7 @@ export { HTTP_STATUS } from "./error-response.js";
 export type { InstanceJson } from "./instance-schemas.js";
 export type { JobInvocationJson } from "./job-schemas.js";
 export { type MetricsHandlerOptions, metricsHandler } from "./metrics-handler.js";
+export type { NodeStatusJson } from "./node-schemas.js";
 export { buildOpenApi } from "./openapi.js";
 export { MAX_BODY_BYTES } from "./read-body.js";
 export { type RouteDef, type RouteName, type Routes, routes } from "./routes.js";

@@ -10,6 +10,7 @@ import {
   JobInvocationResponse,
   JobInvocationsQuery,
 } from "./job-schemas.js";
+import { NodeResponse } from "./node-schemas.js";
 import {
   AppBody,
   AppListResponse,
@@ -277,6 +278,14 @@ export const routes = {
     access: "read",
     status: 200,
     response: Type.Object({ certificate_pem: Type.String() }),
+  },
+  getNode: {
+    method: "GET",
+    path: "/v1/node",
+    summary: "This node's status: the sandbox runtime apps run in, and warnings when it is not gVisor",
+    access: "read",
+    status: 200,
+    response: NodeResponse,
   },
   getOpenApi: {
     method: "GET",

@@ -1,5 +1,5 @@
 /**
- * Handlers of tokens, teams, the audit log and the OpenAPI document.
+ * Handlers of tokens, teams, the audit log, the node status and the OpenAPI document.
  */
 import { API_VERSION, isErrorCode, SlipwayError } from "../resources/index.js";
 import { listAudit } from "./audit.js";
@@ -100,8 +100,14 @@ const getCa: Handler<Routes["getCa"]> = async ({ deps }) => {
   return { certificate_pem: await deps.caPem() };
 };
 
+const getNode: Handler<Routes["getNode"]> = async ({ deps }) => {
+  if (deps.node === undefined)
+    throw new SlipwayError("unavailable", "this API runs without a node (started without a runtime)");
+  return deps.node();
+};
+
 /** The token, team and audit handlers; `openapi` is the document `getOpenApi` serves. */
 export function systemHandlers(openapi: Record<string, unknown>) {
   const getOpenApi: Handler<Routes["getOpenApi"]> = async () => openapi;
-  return { createToken, createTeam, listAudit: listAuditHandler, getOpenApi, getCa };
+  return { createToken, createTeam, listAudit: listAuditHandler, getOpenApi, getCa, getNode };
 }

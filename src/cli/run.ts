@@ -20,6 +20,10 @@ Usage:
       Run the API and the controllers (default 127.0.0.1:8420, data in /var/lib/slipway).
       Apps: --http-listen (127.0.0.1:8080), --https-listen (127.0.0.1:8443, certificates from the
       local CA: see \`slipway ca export\`), --jwks-refresh SECONDS (900) for slipway_auth issuers.
+      --sandbox-runtime runsc|bwrap|process forces what apps run in (default: the strongest that works).
+  slipway doctor [--data-dir DIR] [--url URL] [--token T]
+      Check runsc, bwrap, haproxy, buildah/skopeo/umoci, nft, cgroups, the data dir and the server's
+      node status: OK/WARN/FAIL lines, exit 1 on any FAIL.
 ${APPS_USAGE.map((u) => `  ${u}`).join("\n")}
       (-o table|json|yaml and --context NAME on every apps verb)
   slipway token create --user NAME --role owner|member|viewer [--team TEAM]

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { type AnyStoredArtifact, readAnyArtifact } from "../build/index.js";
 import type { InstanceDriver, InstanceObservation, RunningInstance } from "../controllers/index.js";
 import type { LogStore } from "../observe/index.js";
-import { type Deployment, type Instance, LABELS } from "../resources/index.js";
+import type { Deployment, Instance } from "../resources/index.js";
 import { appAddress, formatEnvIssues, resolveRuntimeEnv } from "../runtime/env/index.js";
 import {
   type AppNetworkHost,
@@ -20,13 +20,17 @@ import {
   type InstanceNetwork,
   instanceLimits,
   renderHostsFile,
+  type SandboxRuntimeName,
+  type StartInstanceOptions,
   startHealthCheck,
+  startHostInstance,
   startInstance,
   superviseInstance,
 } from "../runtime/local/index.js";
 import type { Keyring } from "../secrets/index.js";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import { createHostsBook } from "./hosts-book.js";
 import { plainSpec } from "./plain-spec.js";
 
 /** Options of {@link createLocalInstanceDriver}. */
@@ -48,6 +52,8 @@ export interface LocalInstanceDriverOptions {
   failAfterRestarts?: number;
   /** Lines of output kept for the failure message; default 20. */
   tailLines?: number;
+  /** What instances run in (ADR 0027); default `runsc`. */
+  sandbox?: SandboxRuntimeName;
 }
 
 type Component = ServiceSpec;
@@ -106,29 +112,6 @@ export function instanceArtifact(stored: AnyStoredArtifact, component: Pick<Comp
   };
 }
 
-/** The addresses of the app's other running instances, by component name (the hosts file). */
-async function peers(store: Store, instance: Instance): Promise<{ name: string; ip: string }[]> {
-  const namespace = instance.metadata.namespace;
-  const { items } = await store.list<Instance>("Instance", {
-    ...(namespace === undefined ? {} : { namespace }),
-    labelSelector: `${LABELS.app}=${instance.spec.app}`,
-  });
-  const mine = items.filter((i) => i.spec.appUid === instance.spec.appUid && i.spec.draining !== true);
-  // The instance's own deployment first: a name resolves to the newest deployment's instances.
-  mine.sort(
-    (a, b) =>
-      Number(b.spec.deployment === instance.spec.deployment) -
-      Number(a.spec.deployment === instance.spec.deployment),
-  );
-  const out: { name: string; ip: string }[] = [];
-  for (const i of mine) {
-    if (i.status?.address === undefined) continue;
-    if (out.some((e) => e.name === i.spec.component && e.ip === i.status?.address)) continue;
-    out.push({ name: i.spec.component, ip: i.status.address });
-  }
-  return out;
-}
-
 /** The local driver, plus `stopAll` for the server's shutdown. */
 export interface LocalInstanceDriver extends InstanceDriver {
   /** Stops every instance this driver runs (SIGTERM, SIGKILL after `graceMs`). */
@@ -142,6 +125,11 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
   const bundleRoot = join(options.workRoot, "bundles");
   const hostsRoot = join(options.workRoot, "hosts");
   const failAfter = options.failAfterRestarts ?? 3;
+  // Names of the app's components in every running sandbox's /etc/hosts, kept true (ADR 0027).
+  const book = createHostsBook();
+  const sandbox = options.sandbox ?? "runsc";
+  const launch = (o: StartInstanceOptions) =>
+    sandbox === "runsc" ? startInstance(o) : startHostInstance({ ...o, runtime: sandbox });
   return {
     async stopAll(graceMs) {
       await Promise.all([...running].map((r) => r.stop(graceMs).catch(() => undefined)));
@@ -189,8 +177,13 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
         address: net.ip,
         port,
       };
+      const appUid = instance.spec.appUid;
       const set = (changes: Partial<InstanceObservation>) => {
         state = { ...state, ...changes };
+        if (state.phase !== "Stopped")
+          void book
+            .set(appUid, name, { component: component.name, ip: net.ip, ready: state.ready })
+            .catch(() => undefined);
         onChange();
       };
       let everReady = false;
@@ -215,9 +208,11 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           await options.network.reset(net);
           const hostsFile = join(hostsRoot, `${name}-${attempt}`);
           await mkdir(hostsRoot, { recursive: true });
-          await writeFile(hostsFile, renderHostsFile(await peers(options.store, instance).catch(() => [])));
+          await book.set(appUid, name, { component: component.name, ip: net.ip, ready: false });
+          await writeFile(hostsFile, renderHostsFile(book.entries(appUid)));
+          book.addFile(appUid, name, hostsFile);
           hostsFiles.add(hostsFile);
-          const handle = await startInstance({
+          const handle = await launch({
             id: `${name}-${attempt}`,
             artifact,
             stackRootfs,
@@ -332,6 +327,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           running.delete(handle);
           for (const check of checks) await check.stop();
           await supervisor.stop({ graceMs });
+          await book.remove(appUid, name);
           await options.network.detach(net.netns);
           for (const file of hostsFiles) await rm(file, { force: true });
           set({ phase: "Stopped", ready: false });

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { listStacks } from "../build/index.js";
 import type { InstanceDriver, JobRunner } from "../controllers/index.js";
 import type { LogStore } from "../observe/index.js";
-import { createAppNetworkHost, listInstances } from "../runtime/local/index.js";
+import { createAppNetworkHost, listInstances, type SandboxRuntimeName } from "../runtime/local/index.js";
 import type { Keyring } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
 import { createLocalInstanceDriver } from "./local-instance-driver.js";
@@ -30,6 +30,8 @@ export interface LocalRuntimeOptions {
   baseDomain: string;
   /** Names of bridges, namespaces and the nft table start with it; default `slw`. */
   networkPrefix?: string;
+  /** What instances run in (ADR 0027); default `runsc`. */
+  sandbox?: SandboxRuntimeName;
 }
 
 /** The runtime of one server. */
@@ -78,6 +80,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
     baseDomain: options.baseDomain,
     tls: false,
+    ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
   });
   const jobRunner = createLocalJobRunner({
     store: options.store,

@@ -32,6 +32,7 @@ import { startIdleCompaction } from "./idle-compaction.js";
 import { startLocalRuntime } from "./local-runtime.js";
 import { startRouterRuntime } from "./router-runtime.js";
 import { caDir } from "./router-tls.js";
+import { selectSandboxRuntime } from "./sandbox-runtime.js";
 import { checkAcmeFlags, startServerAcme } from "./server-acme.js";
 import { createServerBuilder } from "./server-builder.js";
 import { codeSourceOf, temporaryCheckout } from "./source-checkout.js";
@@ -121,6 +122,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "autoscale-stabilization-seconds": { type: "string" },
       "min-inactivity-seconds": { type: "string" },
       verbose: { type: "boolean", short: "v" },
+      "sandbox-runtime": { type: "string" },
     },
   });
   const minInactivity = parseMinInactivity(values["min-inactivity-seconds"]);
@@ -171,6 +173,10 @@ export async function runServer(argv: string[]): Promise<number> {
     type: "JOB_INVOCATION" as const,
     name: key.name,
   });
+  // Before anything runs an app: a fallback from gVisor is never silent (ADR 0027).
+  const sandbox = await selectSandboxRuntime(values["sandbox-runtime"], (l) =>
+    process.stderr.write(`${l}\n`),
+  );
   const stacksRoot = values["stacks-dir"] ?? join(dataDir, "stacks");
   const baseDomain = values["base-domain"] ?? "localhost";
   const localRuntime = await startLocalRuntime({
@@ -182,6 +188,7 @@ export async function runServer(argv: string[]): Promise<number> {
     secrets,
     baseDomain,
     ...(values["network-prefix"] === undefined ? {} : { networkPrefix: values["network-prefix"] }),
+    sandbox: sandbox.runtime,
   });
   // After the local runtime, which clears the network prefix at start (ADR 0019).
   const buildEgress = await startServerBuildEgress(values["network-prefix"], values["build-egress-allow"]);
@@ -259,6 +266,7 @@ export async function runServer(argv: string[]): Promise<number> {
     randomId: () => randomBytes(8).toString("hex"),
     baseDomain: http.port === 80 ? baseDomain : `${baseDomain}:${http.port}`,
     caPem: () => exportCaPem(caDir(dataDir)),
+    node: () => ({ sandbox: { ...sandbox, warnings: [...sandbox.warnings] } }),
   });
   // Per-component traffic read from HAProxy's exporter at scrape time; admin token only (ADR 0022).
   const metrics = createMetricsRegistry({

@@ -25,6 +25,7 @@ export {
   type EnsureAppOptions,
   type InstanceNetwork,
 } from "./app-network.js";
+export { listRoot, type RootEntry, type RootListing, renderBwrapArgs } from "./bwrap-args.js";
 export {
   parseCpuStatUsage,
   readInstanceCpuUsage,
@@ -67,7 +68,8 @@ export {
   startHealthCheck,
 } from "./health-check.js";
 export { createHostCommand, type HostCommand } from "./host-command.js";
-export { type HostsEntry, renderHostsFile } from "./hosts-file.js";
+export { type StartHostInstanceOptions, startHostInstance } from "./host-instance.js";
+export { type HostsEntry, renderHostsFile, rewriteHostsFile } from "./hosts-file.js";
 export {
   type InstanceExit,
   type InstanceHandle,
@@ -93,6 +95,7 @@ export {
   type SandboxMount,
   type SandboxTmpfs,
 } from "./oci-spec.js";
+export { type CgroupLimits, createOwnCgroup, type OwnCgroup } from "./own-cgroup.js";
 export {
   runSandbox,
   type SandboxHandle,
@@ -101,6 +104,13 @@ export {
   type SandboxResult,
   startSandbox,
 } from "./sandbox.js";
+export {
+  chooseSandboxRuntime,
+  isSandboxRuntimeName,
+  SANDBOX_RUNTIMES,
+  type SandboxChoice,
+  type SandboxRuntimeName,
+} from "./sandbox-choice.js";
 export {
   type BackoffSettings,
   DEFAULT_BACKOFF,

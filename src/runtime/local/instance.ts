@@ -14,6 +14,7 @@ import {
   LABEL_ANNOTATION_PREFIX,
   renderInstanceSpec,
 } from "./instance-spec.js";
+import { lineSplitter } from "./line-splitter.js";
 import { runBounded } from "./runsc-command.js";
 import { type SandboxResult, startSandbox } from "./sandbox.js";
 
@@ -122,24 +123,6 @@ function toExit(result: SandboxResult): InstanceExit {
   };
   if (result.signal !== undefined) exit.signal = result.signal;
   return exit;
-}
-
-function lineSplitter(onLine: StartInstanceOptions["onLine"]) {
-  const partial = { stdout: "", stderr: "" };
-  return {
-    push: (stream: "stdout" | "stderr", chunk: Buffer) => {
-      const text = partial[stream] + chunk.toString();
-      const parts = text.split("\n");
-      partial[stream] = parts.pop() ?? "";
-      for (const line of parts) onLine?.(stream, line);
-    },
-    flush: () => {
-      for (const stream of ["stdout", "stderr"] as const) {
-        if (partial[stream] !== "") onLine?.(stream, partial[stream]);
-        partial[stream] = "";
-      }
-    },
-  };
 }
 
 /**
