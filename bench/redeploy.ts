@@ -6,15 +6,16 @@
  * Deployment controllers, the new sandbox's start, its readiness check and the router's switch.
  * Side by side in the same rounds: the same app started as a bare host process until it answers
  * (the floor any redeploy pays), and a sandboxed instance's start-to-ready as the server reports
- * it. Medians and ratios go to bench/results/redeploy.json. Needs root and the test stack.
+ * it. Then kill -9 of the instance's sandbox, until it is ready again (repair). Medians and
+ * ratios go to bench/results/redeploy.json. Needs root and the test stack.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { createClient, type DeploymentJson } from "../src/api/index.js";
+import { type Client, createClient, type DeploymentJson } from "../src/api/index.js";
 import type { AppSpec } from "../src/spec/index.js";
 import { repoRoot } from "../test/helpers/repo-root.js";
 import { getViaRouter } from "../test/helpers/router-get.js";
@@ -84,6 +85,54 @@ async function bare(dir: string, port: number): Promise<number> {
   }
 }
 
+/**
+ * kill -9 of the running instance's sandbox, ROUNDS times: from the kill until the API shows the
+ * instance restarted and ready again (the supervisor's backoff, a new sandbox, its readiness).
+ */
+async function repairRounds(client: Client, bareMs: number[], version: string) {
+  const repair: number[] = [];
+  const list = async () => (await client.listInstances({ params: { app: APP } })).instances;
+  // One instance per round (scaled in place, no redeploy), each killed once: a first crash, which
+  // the supervisor restarts after its initial backoff (crashes in a row back off further).
+  const scaled = spec(version);
+  (scaled.services?.[0] as { instance_count: number }).instance_count = ROUNDS;
+  await client.updateApp({ params: { app: APP }, body: { spec: scaled } });
+  for (let i = 0; (await list()).filter((x) => x.ready && !x.draining).length < ROUNDS; i++) {
+    if (i > 6000) throw new Error(`${ROUNDS} instances were not ready within 60 s`);
+    await delay(10);
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    const victim = (await list()).find((i) => i.ready && !i.draining && i.restarts === 0);
+    if (victim === undefined) throw new Error("no ready instance to kill");
+    const pids = execFileSync("pgrep", ["-f", `runsc-sandbox .*${victim.instance_name}-`], {
+      encoding: "utf8",
+    })
+      .trim()
+      .split("\n")
+      .filter((p) => p !== "");
+    const killed = performance.now();
+    for (const pid of pids) process.kill(Number(pid), "SIGKILL");
+    for (;;) {
+      const now = (await list()).find((i) => i.instance_name === victim.instance_name);
+      if (now !== undefined && now.restarts > victim.restarts && now.ready) break;
+      if (performance.now() - killed > 60_000) throw new Error("the instance was not repaired within 60 s");
+      await delay(10);
+    }
+    repair.push(performance.now() - killed);
+    process.stdout.write(
+      `repair ${round}: ready again ${Math.round(repair.at(-1) as number)} ms after kill -9\n`,
+    );
+    // The supervisor's backoff doubles for crashes in a row: let it settle between rounds.
+    await delay(2000);
+  }
+  return {
+    note: "kill -9 of an instance's sandbox until the API shows it restarted and ready; beside a bare process's start-to-answer (what restarting a bare process costs at least)",
+    killToReadyMs: { median: median(repair), all: repair.map(Math.round) },
+    ratioToBareStart: median(repair) / median(bareMs),
+    targetMs: 2000,
+  };
+}
+
 async function main(): Promise<void> {
   await sharedTestStack();
   const dir = mkdtempSync(join(tmpdir(), "slipway-bench-redeploy-"));
@@ -124,6 +173,7 @@ async function main(): Promise<void> {
     const live: number[] = [];
     const active: number[] = [];
     const bareMs: number[] = [];
+    const steps: Record<string, number>[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       bareMs.push(await bare(dir, 20_000 + (process.pid % 20_000)));
       const before = new Set((await deployments()).map((d) => d.id));
@@ -139,8 +189,21 @@ async function main(): Promise<void> {
       }
       if (d?.phase !== "ACTIVE") throw new Error(`round ${round}: deployment ${d?.id} is ${d?.phase}`);
       active.push(Date.parse(d.phase_last_updated_at ?? "") - startedAt);
+      const inst = (await client.listInstances({ params: { app: APP } })).instances.find(
+        (i) => i.deployment_id === d?.id,
+      );
+      const at = (iso: string | undefined) => (iso === undefined ? Number.NaN : Date.parse(iso) - startedAt);
+      const step = {
+        deploymentCreated: at(d.created_at),
+        instanceCreated: at(inst?.created_at),
+        sandboxStarted: at(inst?.started_at),
+        instanceReady: at(inst?.ready_at),
+        active: active.at(-1) as number,
+        live: Math.round(live.at(-1) as number),
+      };
+      steps.push(step);
       process.stdout.write(
-        `round ${round}: live ${live.at(-1)?.toFixed(0)} ms, ACTIVE ${active.at(-1)} ms, bare start ${bareMs.at(-1)?.toFixed(0)} ms\n`,
+        `round ${round}: ${JSON.stringify(step)} (ms after the API call), bare start ${bareMs.at(-1)?.toFixed(0)} ms\n`,
       );
       // Let the old instance drain away before the next round.
       await delay(3000);
@@ -154,6 +217,10 @@ async function main(): Promise<void> {
       bareStartMs: { median: median(bareMs), all: bareMs.map(Math.round) },
       ratioLiveToBareStart: median(live) / median(bareMs),
       targetMs: 1000,
+      medianStepsMs: Object.fromEntries(
+        Object.keys(steps[0] ?? {}).map((k) => [k, median(steps.map((x) => x[k] as number))]),
+      ),
+      repair: await repairRounds(client, bareMs, `v${ROUNDS}`),
     };
     mkdirSync(join(repoRoot(), "bench", "results"), { recursive: true });
     writeFileSync(

@@ -22,7 +22,9 @@ export function instanceJson(i: Instance): InstanceJson {
     restarts: s?.restarts ?? 0,
     ...(s?.address === undefined ? {} : { address: s.address }),
     ...(s?.port === undefined ? {} : { port: s.port }),
+    created_at: i.metadata.creationTimestamp,
     ...(s?.startedAt === undefined ? {} : { started_at: s.startedAt }),
+    ...(s?.readyAt === undefined ? {} : { ready_at: s.readyAt }),
     ...(s?.message === undefined ? {} : { message: s.message }),
     ...(s?.lastTermination === undefined ? {} : { last_termination: s.lastTermination }),
   };

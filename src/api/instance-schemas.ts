@@ -17,7 +17,12 @@ export const InstanceSchema = Type.Object({
   restarts: Type.Integer(),
   address: Type.Optional(Type.String()),
   port: Type.Optional(Type.Integer()),
+  /** When the Instance was created (the rollout decided it should run). */
+  created_at: Type.String(),
+  /** When its current run started. */
   started_at: Type.Optional(Type.String()),
+  /** When it first passed its readiness check (workers: stayed up long enough). */
+  ready_at: Type.Optional(Type.String()),
   message: Type.Optional(Type.String()),
   last_termination: Type.Optional(
     Type.Object({
