@@ -133,6 +133,33 @@ describe("health checks", () => {
     );
   });
 
+  it("bounds the connect of startup probes only, and gives the answer the whole timeout", async () => {
+    const seen: (number | undefined)[] = [];
+    const outcomes = [false, true, true];
+    let done: () => void = () => {};
+    const finished = new Promise<void>((r) => {
+      done = r;
+    });
+    const check = startHealthCheck({
+      settings: healthCheckSettings({ timeout_seconds: 3 }, 80),
+      host: "10.0.0.2",
+      startupIntervalMs: 100,
+      startupConnectTimeoutMs: 200,
+      probe: async (target) => {
+        seen.push(target.connectTimeoutMs);
+        assert.equal(target.timeoutMs, 3000);
+        if (outcomes.shift() !== true) throw new Error("refused");
+      },
+      sleep: async () => {},
+      onProbe: () => {
+        if (outcomes.length === 0) done();
+      },
+    });
+    await finished;
+    await check.stop();
+    assert.deepEqual(seen.slice(0, 3), [200, 200, undefined]);
+  });
+
   it("while starting, a failure is counted again once a period has passed", async () => {
     let clock = 0;
     const counted: number[] = [];

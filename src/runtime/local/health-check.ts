@@ -12,7 +12,7 @@
  * stricter: at most one failure per period counts towards `failure_threshold`.
  */
 import { request } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { HEALTH_CHECK_DEFAULTS, LIVENESS_CHECK_DEFAULTS } from "../../spec/index.js";
 
@@ -47,6 +47,12 @@ export interface ProbeTarget {
   port: number;
   httpPath?: string;
   timeoutMs: number;
+  /**
+   * Fail a probe whose TCP connection is not made within this many ms (the answer still gets
+   * `timeoutMs`). Startup probes set it: a sandbox still booting answers nothing at all, not
+   * even a reset, and waiting the whole timeout there would delay readiness by it.
+   */
+  connectTimeoutMs?: number;
 }
 
 /** One probe: resolves when healthy, rejects with the reason otherwise. */
@@ -75,6 +81,8 @@ export interface HealthCheckOptions {
    * at most one failure per period; default off (one probe per period from the start).
    */
   startupIntervalMs?: number;
+  /** The connect bound of startup probes (see ProbeTarget.connectTimeoutMs); default 250. */
+  startupConnectTimeoutMs?: number;
   /** Milliseconds of a monotonic clock; default `performance.now`. */
   now?: () => number;
   /** Called after every counted probe whose outcome changed `state`, and after the first probe. */
@@ -157,7 +165,10 @@ export function startHealthCheck(options: HealthCheckOptions): HealthCheck {
   const loop = (async () => {
     await sleep(settings.initialDelaySeconds * 1000, abort.signal);
     while (!abort.signal.aborted) {
-      const error = await probe(target).then(
+      const probeTarget = starting
+        ? { ...target, connectTimeoutMs: options.startupConnectTimeoutMs ?? 250 }
+        : target;
+      const error = await probe(probeTarget).then(
         () => undefined,
         (err: unknown) => (err instanceof Error ? err.message : String(err)),
       );
@@ -190,9 +201,22 @@ export function startHealthCheck(options: HealthCheckOptions): HealthCheck {
 export const realProbe: Probe = (target) =>
   target.httpPath === undefined ? tcpProbe(target) : httpProbe(target);
 
+/** Destroys `socket` with an error when it is still connecting after `ms` (if given). */
+function boundConnect(socket: Socket, target: ProbeTarget, fail: (err: Error) => void): void {
+  const ms = target.connectTimeoutMs;
+  if (ms === undefined || !socket.connecting) return;
+  const timer = setTimeout(() => {
+    fail(new Error(`no TCP connection to ${target.host}:${target.port} within ${ms} ms`));
+    socket.destroy();
+  }, ms);
+  socket.once("connect", () => clearTimeout(timer));
+  socket.once("close", () => clearTimeout(timer));
+}
+
 function tcpProbe(target: ProbeTarget): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: target.host, port: target.port, timeout: target.timeoutMs });
+    boundConnect(socket, target, reject);
     socket.once("connect", () => {
       socket.destroy();
       resolve();
@@ -227,6 +251,7 @@ function httpProbe(target: ProbeTarget): Promise<void> {
         else reject(new Error(`${where}: status ${code}`));
       },
     );
+    req.once("socket", (socket) => boundConnect(socket, target, (err) => req.destroy(err)));
     req.once("timeout", () => req.destroy(new Error(`timed out after ${target.timeoutMs} ms`)));
     req.once("error", (err) => reject(new Error(`${where}: ${err.message}`)));
     req.end();
