@@ -16,17 +16,19 @@ import { type Deployment, type Instance, LABELS } from "../resources/index.js";
 import { appAddress, formatEnvIssues, resolveRuntimeEnv } from "../runtime/env/index.js";
 import {
   type AppNetworkHost,
+  adoptInstance,
   healthCheckSettings,
   type InstanceNetwork,
   instanceLimits,
   renderHostsFile,
+  startDetachedInstance,
   startHealthCheck,
-  startInstance,
   superviseInstance,
 } from "../runtime/local/index.js";
 import type { Keyring } from "../secrets/index.js";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import { type Adoption, resumedObservation, sandboxLabels } from "./adopt-instances.js";
 import { plainSpec } from "./plain-spec.js";
 
 /** Options of {@link createLocalInstanceDriver}. */
@@ -48,6 +50,8 @@ export interface LocalInstanceDriverOptions {
   failAfterRestarts?: number;
   /** Lines of output kept for the failure message; default 20. */
   tailLines?: number;
+  /** Sandboxes a previous server left running, adopted instead of started (ADR 0026). */
+  adoption?: Pick<Adoption, "claim">;
 }
 
 type Component = ServiceSpec;
@@ -126,18 +130,24 @@ async function peers(store: Store, instance: Instance): Promise<{ name: string; 
 export interface LocalInstanceDriver extends InstanceDriver {
   /** Stops every instance this driver runs (SIGTERM, SIGKILL after `graceMs`). */
   stopAll(graceMs: number): Promise<void>;
+  /** Stops watching every instance and leaves them running for the next server (ADR 0026). */
+  releaseAll(): Promise<void>;
 }
 
 /** The local driver. */
 export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): LocalInstanceDriver {
-  const running = new Set<RunningInstance>();
+  const running = new Set<RunningInstance & { release(): Promise<void> }>();
   const stateRoot = join(options.workRoot, "state");
   const bundleRoot = join(options.workRoot, "bundles");
   const hostsRoot = join(options.workRoot, "hosts");
+  const outputDir = join(options.workRoot, "output");
   const failAfter = options.failAfterRestarts ?? 3;
   return {
     async stopAll(graceMs) {
       await Promise.all([...running].map((r) => r.stop(graceMs).catch(() => undefined)));
+    },
+    async releaseAll() {
+      await Promise.all([...running].map((r) => r.release().catch(() => undefined)));
     },
     async run({ instance, deployment, onChange }): Promise<RunningInstance> {
       const namespace = instance.metadata.namespace ?? "";
@@ -171,22 +181,35 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
       if (!resolved.ok) throw new Error(formatEnvIssues(resolved.issues));
       const size = instanceLimits(component.instance_size_slug);
       const stackRootfs = image?.rootfs ?? (await options.stackRootfs(stackVersion ?? ""));
+      const adopted = options.adoption?.claim(instance);
+      const resumed = resumedObservation(instance, adopted);
       await options.network.ensureApp(instance.spec.appUid);
-      const net: InstanceNetwork = await options.network.attach(instance.spec.appUid);
+      const net: InstanceNetwork = adopted?.net ?? (await options.network.attach(instance.spec.appUid));
       const runLog = { namespace, type: "RUN" as const, name };
+      if (resumed.crashedWhileDown)
+        options.logs.append(
+          { namespace, type: "RUN_RESTARTED", name },
+          "its sandbox ended while the server was down; starting it again",
+        );
       const tail: string[] = [];
       let state: InstanceObservation = {
-        phase: "Starting",
-        ready: false,
-        restarts: 0,
+        phase: resumed.ready ? "Running" : "Starting",
+        ready: resumed.ready,
+        restarts: resumed.restarts,
         address: net.ip,
         port,
+        ...(adopted === undefined || instance.status?.startedAt === undefined
+          ? {}
+          : { startedAt: instance.status.startedAt }),
+        ...(resumed.ready && instance.status?.readyAt !== undefined
+          ? { readyAt: instance.status.readyAt }
+          : {}),
       };
       const set = (changes: Partial<InstanceObservation>) => {
         state = { ...state, ...changes };
         onChange();
       };
-      let everReady = false;
+      let everReady = resumed.everReady;
       const readiness = healthCheckSettings(component.health_check, port, "readiness");
       // A slow start is not a failure: the readiness check may fail for this long (at least 60 s,
       // or the check's own initial delay plus its failure threshold) before the instance fails.
@@ -205,37 +228,54 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           ? {}
           : { liveness: { settings: healthCheckSettings(liveness, port, "liveness") } }),
         start: async (attempt) => {
-          await options.network.reset(net);
-          const hostsFile = join(hostsRoot, `${name}-${attempt}`);
-          await mkdir(hostsRoot, { recursive: true });
-          await writeFile(hostsFile, renderHostsFile(await peers(options.store, instance).catch(() => [])));
-          hostsFiles.add(hostsFile);
-          const handle = await startInstance({
-            id: `${name}-${attempt}`,
-            artifact,
-            stackRootfs,
-            ...(image === undefined ? {} : { image }),
-            ...(component.run_command === undefined ? {} : { runCommand: component.run_command }),
-            env: resolved.env,
-            size,
-            network: { netnsPath: net.netnsPath, ip: net.ip },
-            hostsFile,
-            labels: { instance: name, app: instance.spec.app },
-            port,
-            stateRoot,
-            bundleRoot,
-            onLine: (_stream, line) => {
-              tail.push(line);
-              if (tail.length > (options.tailLines ?? 20)) tail.shift();
-              options.logs.append(runLog, line);
-            },
-          });
-          set({ phase: "Starting", ready: false, startedAt: new Date().toISOString() });
-          const startedAtMs = Date.now();
+          const resuming = adopted !== undefined && attempt === 0;
+          const onLine = (_stream: "stdout" | "stderr", line: string) => {
+            tail.push(line);
+            if (tail.length > (options.tailLines ?? 20)) tail.shift();
+            options.logs.append(runLog, line);
+          };
+          let handle: Awaited<ReturnType<typeof startDetachedInstance>>;
+          if (resuming) {
+            hostsFiles.add(adopted.hostsFile);
+            handle = await adoptInstance({
+              listed: adopted.listed,
+              stateRoot,
+              bundleRoot,
+              outputDir,
+              onLine,
+            });
+          } else {
+            await options.network.reset(net);
+            const id = `${name}-${attempt + (adopted?.attempt ?? 0)}`;
+            const hostsFile = join(hostsRoot, id);
+            await mkdir(hostsRoot, { recursive: true });
+            await writeFile(hostsFile, renderHostsFile(await peers(options.store, instance).catch(() => [])));
+            hostsFiles.add(hostsFile);
+            handle = await startDetachedInstance({
+              id,
+              outputDir,
+              artifact,
+              stackRootfs,
+              ...(image === undefined ? {} : { image }),
+              ...(component.run_command === undefined ? {} : { runCommand: component.run_command }),
+              env: resolved.env,
+              size,
+              network: { netnsPath: net.netnsPath, ip: net.ip },
+              hostsFile,
+              labels: sandboxLabels(instance),
+              port,
+              stateRoot,
+              bundleRoot,
+              onLine,
+            });
+            set({ phase: "Starting", ready: false, startedAt: new Date().toISOString() });
+          }
+          const startedAtMs = resuming ? Date.parse(state.startedAt ?? "") || Date.now() : Date.now();
           if (instance.spec.componentKind === "workers") {
             // A worker has no readiness check: it is ready once it stays up (its liveness check,
             // if any, restarts it through the supervisor).
             const timer = setTimeout(() => {
+              if (state.ready) return;
               everReady = true;
               set({ phase: "Running", ready: true, readyAt: state.readyAt ?? new Date().toISOString() });
             }, WORKER_SETTLE_MS);
@@ -298,7 +338,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
             };
             const failed = !everReady && event.restartCount >= failAfter;
             set({
-              restarts: event.restartCount,
+              restarts: resumed.restarts + event.restartCount,
               ready: false,
               lastTermination,
               ...(failed
@@ -318,8 +358,13 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           }
         },
       });
-      const handle: RunningInstance = {
+      const handle: RunningInstance & { release(): Promise<void> } = {
         state: () => state,
+        release: async () => {
+          running.delete(handle);
+          for (const check of checks) await check.stop();
+          await supervisor.release();
+        },
         stop: async (graceMs) => {
           running.delete(handle);
           for (const check of checks) await check.stop();

@@ -1,8 +1,9 @@
 /**
  * Sets up this machine's runtime for `slipway server`: the app networks (Slipway's own nft table,
- * bridges and namespaces with a prefix), the instance driver, and a clean slate at start. Running
- * instances are not adopted across a server restart yet: sandboxes and networks a previous server
- * left are removed, and the rollout controller starts the ACTIVE deployments' instances again.
+ * bridges and namespaces with a prefix) and the instance driver. Sandboxes outlive the server
+ * (ADR 0026): at start, the ones a previous server left that still match an Instance are adopted
+ * by the driver, the rest are stopped and their namespaces removed; at exit the driver lets go of
+ * its instances (`release`) unless the server was told to stop them (`stopAll`).
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import type { LogStore } from "../observe/index.js";
 import { createAppNetworkHost, listInstances } from "../runtime/local/index.js";
 import type { Keyring } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
+import { type Adoption, prepareAdoption } from "./adopt-instances.js";
 import { createLocalInstanceDriver } from "./local-instance-driver.js";
 
 const run = promisify(execFile);
@@ -34,6 +36,10 @@ export interface LocalRuntimeOptions {
 /** The runtime of one server. */
 export interface LocalRuntime {
   driver: InstanceDriver;
+  /** What was kept for adoption and stopped at start. */
+  adoption: Pick<Adoption, "kept" | "stopped">;
+  /** Lets go of every instance, leaving sandboxes and networks running for the next server. */
+  release(): Promise<void>;
   /**
    * Stops every instance (SIGTERM, SIGKILL after `graceMs`), then kills what is left in runsc's
    * state and removes every app network of this server (at shutdown).
@@ -41,7 +47,10 @@ export interface LocalRuntime {
   stopAll(graceMs: number): Promise<void>;
 }
 
-/** Removes what a previous server left, and returns the driver. */
+/** How long kept sandboxes wait to be claimed by the instance controller before they are stopped. */
+const CLAIM_WINDOW_MS = 120_000;
+
+/** Adopts or removes what a previous server left, and returns the driver. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const workRoot = join(options.dataDir, "runtime");
   const stateRoot = join(workRoot, "state");
@@ -55,7 +64,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
     await network.removeAll();
   };
-  await removeAll();
+  const paths = {
+    stateRoot,
+    bundleRoot: join(workRoot, "bundles"),
+    outputRoot: join(workRoot, "output"),
+    hostsRoot: join(workRoot, "hosts"),
+  };
+  const adoption = await prepareAdoption({ store: options.store, network, paths });
+  const sweep = setTimeout(() => void adoption.sweepUnclaimed().catch(() => undefined), CLAIM_WINDOW_MS);
+  sweep.unref();
   const driver = createLocalInstanceDriver({
     store: options.store,
     network,
@@ -74,10 +91,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
     baseDomain: options.baseDomain,
     tls: false,
+    adoption,
   });
   return {
     driver,
+    adoption,
+    release: async () => {
+      clearTimeout(sweep);
+      await driver.releaseAll();
+    },
     stopAll: async (graceMs) => {
+      clearTimeout(sweep);
       await driver.stopAll(graceMs);
       await removeAll();
     },

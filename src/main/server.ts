@@ -89,6 +89,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "http-listen": { type: "string" },
       "registry-mirror": { type: "string", multiple: true },
       verbose: { type: "boolean", short: "v" },
+      "stop-instances-on-exit": { type: "boolean" },
     },
   });
   const dataDir = values["data-dir"] ?? process.env.SLIPWAY_DATA_DIR ?? "/var/lib/slipway";
@@ -133,6 +134,10 @@ export async function runServer(argv: string[]): Promise<number> {
     baseDomain,
     ...(values["network-prefix"] === undefined ? {} : { networkPrefix: values["network-prefix"] }),
   });
+  log.info("instances a previous server left", {
+    adopted: localRuntime.adoption.kept.length,
+    stopped: localRuntime.adoption.stopped.length,
+  });
   // After the local runtime, which clears the network prefix at start (ADR 0019).
   const buildEgress = await startServerBuildEgress(values["network-prefix"], values["build-egress-allow"]);
   const builder = createServerBuilder({
@@ -167,6 +172,7 @@ export async function runServer(argv: string[]): Promise<number> {
       log.error("router apply failed", { error: err instanceof Error ? err.message : String(err) }),
     onApplied: (summary) => log.info("router applied", { ...summary }),
   });
+  if (router.adopted) log.info("adopted the HAProxy a previous server left", {});
   const app = createApi({
     store,
     secrets,
@@ -195,6 +201,7 @@ export async function runServer(argv: string[]): Promise<number> {
   process.stdout.write(
     `slipway: API listening on ${api.url}\nslipway: apps served at http://<app>.${baseDomain}:${http.port}\nslipway: admin token in ${tokenPath}\n`,
   );
+  const stopEverything = values["stop-instances-on-exit"] === true;
   return new Promise<number>((resolve) => {
     stopOnSignals(
       {
@@ -204,9 +211,15 @@ export async function runServer(argv: string[]): Promise<number> {
           await api.close();
           await manager.stop();
           await buildEgress.stop();
-          await router.stop();
-          // Instances are not adopted by the next server yet (ADR 0018): stop them with it.
-          await localRuntime.stopAll(5000);
+          // Instances and HAProxy outlive the server, and the next one adopts them (ADR 0026),
+          // unless it was asked to stop everything it started.
+          if (stopEverything) {
+            await router.stop();
+            await localRuntime.stopAll(5000);
+          } else {
+            await router.release();
+            await localRuntime.release();
+          }
           await store.close();
           logs.close();
         },

@@ -2,6 +2,7 @@ export {
   type FairnessOptions,
   fairnessDefaults,
 } from "./fairness-config.js";
+export { type AdoptHaproxyOptions, adoptHaproxy, runningHaproxyPid } from "./haproxy-adopt.js";
 export {
   durationSeconds,
   EXACT_MAP,
