@@ -43,6 +43,8 @@ export function tailOutput(options: OutputTailOptions): OutputTail {
     let punched = Math.floor(pos / BLOCK) * BLOCK;
     const buffer = Buffer.alloc(CHUNK);
     while (!abort.signal.aborted) {
+      // finish() asked before this pass began: this pass reads everything written before it.
+      const last = finishing;
       const handle = await open(options.file, "r").catch(() => undefined);
       let read = 0;
       if (handle !== undefined) {
@@ -65,7 +67,7 @@ export function tailOutput(options: OutputTailOptions): OutputTail {
         await runBounded("fallocate", args, 5000);
         punched = upTo;
       }
-      if (finishing) return;
+      if (last) return;
       await delay(interval, undefined, { signal: abort.signal }).catch(() => undefined);
     }
   })();
