@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient, type DeploymentJson, type InstanceJson } from "../src/api/index.js";
+import { sendCommand } from "../src/router/index.js";
 import type { AppSpec } from "../src/spec/index.js";
 import { freePort } from "./helpers/haproxy.js";
 import { type Load, startLoad } from "./helpers/http-load.js";
@@ -112,6 +113,12 @@ describe("a restarted server adopts what the previous one left running", { timeo
     return Number(readFileSync(join(dataDir, "router", "haproxy.pid"), "utf8").trim());
   }
 
+  /** The serving worker's pid: unchanged means HAProxy was not reloaded. */
+  async function haproxyWorker(): Promise<number> {
+    const info = await sendCommand(join(dataDir, "router", "admin.sock"), "show info", 5000);
+    return Number(/^Pid: (\d+)$/m.exec(info)?.[1] ?? 0);
+  }
+
   function load(): Load {
     const l = startLoad({
       port: httpPort,
@@ -145,6 +152,7 @@ describe("a restarted server adopts what the previous one left running", { timeo
   async function restartUnderLoad(how: "SIGTERM" | "SIGKILL"): Promise<void> {
     const sandboxesBefore = sandboxes();
     const pidBefore = haproxyPid();
+    const workerBefore = await haproxyWorker();
     assert.equal(sandboxesBefore.length, 2, `two sandboxes run: ${sandboxesBefore.join(", ")}`);
     const l = load();
     await waitFor(() => l.report.ok > 20, 30_000, "load through the router");
@@ -156,8 +164,11 @@ describe("a restarted server adopts what the previous one left running", { timeo
       30_000,
       "HAProxy and the instances to serve without a server",
     );
+    const restarted = performance.now();
     await start();
+    const up = Math.round(performance.now() - restarted);
     await waitFor(allReady, 60_000, "the instances to be ready after the restart");
+    process.stdout.write(`# ${how}: server answering ${up} ms after its start, instances ready\n`);
     const afterStart = l.report.ok;
     await waitFor(() => l.report.ok > afterStart + 50, 30_000, "requests after the restart");
     const report = await l.stop();
@@ -167,6 +178,7 @@ describe("a restarted server adopts what the previous one left running", { timeo
     assert.deepEqual(report.failures.slice(0, 5), []);
     assert.deepEqual(sandboxes(), sandboxesBefore, "the same sandboxes serve");
     assert.equal(haproxyPid(), pidBefore, "the same HAProxy master serves");
+    assert.equal(await haproxyWorker(), workerBefore, "nothing changed: HAProxy was not reloaded");
     assert.ok(
       (await instances()).every((i) => i.restarts === 0),
       "no instance was restarted",
