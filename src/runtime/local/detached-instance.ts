@@ -162,7 +162,8 @@ function instanceHandle(sandbox: DetachedSandboxHandle, facts: HandleFacts): Det
     stop: (o = {}) => stop(o.graceMs),
     release: async () => {
       sandbox.release();
-      await Promise.all(tails.map((t) => t.release()));
+      await tails[0]?.release(Buffer.byteLength(partial.stdout));
+      await tails[1]?.release(Buffer.byteLength(partial.stderr));
     },
   };
 }
