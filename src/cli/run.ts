@@ -17,6 +17,9 @@ const HELP = `slipway: a self-hostable platform-as-a-service for DigitalOcean-co
 Usage:
   slipway server [--data-dir DIR] [--listen HOST:PORT] [--base-domain DOMAIN]
       Run the API and the controllers (default 127.0.0.1:8420, data in /var/lib/slipway).
+      Apps keep running when it stops; the next server adopts them (--stop-instances-on-exit: not).
+  slipway stop --all [--data-dir DIR] [--network-prefix P]
+      Stop the instances, app networks and HAProxy a stopped server left running.
 ${APPS_USAGE.map((u) => `  ${u}`).join("\n")}
       (-o table|json|yaml and --context NAME on every apps verb)
   slipway token create --user NAME --role owner|member|viewer [--team TEAM]
