@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -220,6 +220,52 @@ describe("a restarted server adopts what the previous one left running", { timeo
 
   it("keeps serving across a kill -9 of the server and adopts the same sandboxes and HAProxy", async () => {
     await restartUnderLoad("SIGKILL");
+  });
+
+  it("restarts an instance whose sandbox ended while no server ran, and stops a sandbox nobody owns", async () => {
+    const [victim, survivor] = sandboxes();
+    assert.ok(victim !== undefined && survivor !== undefined);
+    assert.equal(await server?.stop(), 0);
+    execFileSync("runsc", ["--root", stateRoot, "kill", victim, "KILL"]);
+    // An orphan: a sandbox under this server's state root whose labels name no Instance.
+    const bundle = join(dir, "orphan");
+    const config = JSON.parse(
+      readFileSync(join(dataDir, "runtime", "bundles", survivor, "config.json"), "utf8"),
+    ) as { annotations: Record<string, string>; linux: { namespaces: { type: string; path?: string }[] } };
+    config.annotations["dev.slipway.label.uid"] = "no-such-instance";
+    config.linux.namespaces = config.linux.namespaces.filter((n) => n.type !== "network");
+    mkdirSync(bundle, { recursive: true });
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+    const orphan = `orphan-${process.pid}`;
+    execFileSync("runsc", ["--root", stateRoot, "--network=none", "create", "--bundle", bundle, orphan], {
+      stdio: "ignore",
+    });
+    execFileSync("runsc", ["--root", stateRoot, "--network=none", "start", orphan]);
+    assert.ok(sandboxes().includes(orphan));
+    await start();
+    const name = victim.replace(/-\d+$/, "");
+    await waitFor(
+      async () => {
+        const list = await instances();
+        return (
+          list.length === 2 &&
+          list.every((i) => i.ready) &&
+          (list.find((i) => i.instance_name === name)?.restarts ?? 0) >= 1
+        );
+      },
+      60_000,
+      "the instance whose sandbox ended to run again",
+    );
+    const now = sandboxes();
+    assert.ok(!now.includes(orphan), `the orphan was stopped: ${now.join(", ")}`);
+    assert.ok(now.includes(survivor), "the other instance was adopted");
+    assert.ok(!now.includes(victim));
+    assert.equal(now.length, 2);
+    const restarted = readFileSync(
+      join(dataDir, "logs", readdirSync(join(dataDir, "logs"))[0] ?? "", "RUN_RESTARTED", `${name}.log`),
+      "utf8",
+    );
+    assert.match(restarted, /ended while the server was down/);
   });
 
   it("converges after a kill -9 during a rollout, with one sandbox per instance", async () => {

@@ -246,7 +246,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
             });
           } else {
             await options.network.reset(net);
-            const id = `${name}-${attempt + (adopted?.attempt ?? 0)}`;
+            const id = `${name}-${attempt + (adopted?.attempt ?? resumed.restarts)}`;
             const hostsFile = join(hostsRoot, id);
             await mkdir(hostsRoot, { recursive: true });
             await writeFile(hostsFile, renderHostsFile(await peers(options.store, instance).catch(() => [])));
