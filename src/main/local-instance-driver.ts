@@ -284,6 +284,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           }
           const check = startHealthCheck({
             settings: readiness,
+            ...(resuming && state.ready ? { initialState: "ready" as const } : {}),
             host: net.ip,
             // Every probe: readiness flips, and the failure count matters before the first ready.
             onProbe: (health) => {
