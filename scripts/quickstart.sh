@@ -66,4 +66,5 @@ echo "node-express is live at $app_url"
 echo "GET $app_url/ -> ${answer:-no answer yet (see $data_dir/server.log)}"
 echo "Build log: SLIPWAY_URL=$url SLIPWAY_TOKEN=\$(cat $data_dir/admin-token) node bin/slipway.js apps logs node-express"
 echo "Server: $url (admin token in $data_dir/admin-token; stop it with: kill \$(cat $data_dir/server.pid))"
+echo "Apps keep serving without it; to stop everything after it: node bin/slipway.js stop --all --data-dir $data_dir"
 [ -n "$answer" ]

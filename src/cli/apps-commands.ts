@@ -2,12 +2,12 @@
  * `slipway apps ...`: doctl-shaped verbs (reference section 4) over the API's typed client.
  * Apps are named by name or id; `-o table|json|yaml`; `--wait` follows the new deployment.
  */
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import { isDeepStrictEqual, type ParseArgsConfig, parseArgs } from "node:util";
 import { stringify } from "yaml";
 import type { AppJson, Client, DeploymentJson } from "../api/index.js";
 import { packSource } from "../build/index.js";
 import { isErrorCode } from "../resources/index.js";
-import { type AppSpec, createSpecValidator, formatIssue } from "../spec/index.js";
+import { type AppSpec, createSpecValidator, formatIssue, normalize } from "../spec/index.js";
 import { appsLogs, type LogsValues } from "./apps-logs.js";
 import { proposeFromSource } from "./apps-propose.js";
 import { connect, waitForDeployment } from "./connect.js";
@@ -111,6 +111,19 @@ async function showAppAndWait(
   for (let i = 0; i < 300; i++) {
     const fresh = [...(await deploymentIds(ctx, app.id))].find((id) => !before.has(id));
     if (fresh !== undefined) return maybeWait(io, ctx, app.id, fresh);
+    // A write that changed nothing (the same spec and code again, e.g. a second quickstart)
+    // causes no deployment: the active one already runs this spec.
+    if (i === 50 && before.size > 0) {
+      const { app: now } = await (await ctx.client()).getApp({ params: { app: app.id } });
+      const active = now.active_deployment;
+      const idle = now.in_progress_deployment === undefined && now.pending_deployment === undefined;
+      if (idle && active !== undefined && isDeepStrictEqual(active.spec, normalize(now.spec))) {
+        io.stderr(
+          `${app.spec.name} is unchanged; its active deployment ${active.id} already runs this spec\n`,
+        );
+        return 0;
+      }
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   io.stderr(

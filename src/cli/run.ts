@@ -24,6 +24,9 @@ Usage:
   slipway doctor [--data-dir DIR] [--url URL] [--token T]
       Check runsc, bwrap, haproxy, buildah/skopeo/umoci, nft, cgroups, the data dir and the server's
       node status: OK/WARN/FAIL lines, exit 1 on any FAIL.
+      Apps keep running when it stops; the next server adopts them (--stop-instances-on-exit: not).
+  slipway stop --all [--data-dir DIR] [--network-prefix P]
+      Stop the instances, app networks and HAProxy a stopped server left running.
 ${APPS_USAGE.map((u) => `  ${u}`).join("\n")}
       (-o table|json|yaml and --context NAME on every apps verb)
   slipway token create --user NAME --role owner|member|viewer [--team TEAM]

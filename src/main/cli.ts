@@ -19,20 +19,25 @@ const code =
           process.stderr.write(`slipway doctor: ${err instanceof Error ? err.message : String(err)}\n`);
           return 2;
         })
-      : await runCli(argv, {
-          stdout: (s) => process.stdout.write(s),
-          stderr: (s) => process.stderr.write(s),
-          readStdin: async () => Buffer.from(await text(process.stdin), "utf8"),
-          readFile: (path) => readFile(path),
-          writeFile: async (path, data, mode) => {
-            await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-            const tmp = `${path}.${process.pid}.tmp`;
-            await writeFile(tmp, data, { mode });
-            await rename(tmp, path);
-          },
-          env: process.env,
-          fetch: globalThis.fetch,
-        });
+      : argv[0] === "stop"
+        ? await (await import("./stop-all.js")).runStopAll(argv.slice(1)).catch((err: unknown) => {
+            process.stderr.write(`slipway stop: ${err instanceof Error ? err.message : String(err)}\n`);
+            return 2;
+          })
+        : await runCli(argv, {
+            stdout: (s) => process.stdout.write(s),
+            stderr: (s) => process.stderr.write(s),
+            readStdin: async () => Buffer.from(await text(process.stdin), "utf8"),
+            readFile: (path) => readFile(path),
+            writeFile: async (path, data, mode) => {
+              await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+              const tmp = `${path}.${process.pid}.tmp`;
+              await writeFile(tmp, data, { mode });
+              await rename(tmp, path);
+            },
+            env: process.env,
+            fetch: globalThis.fetch,
+          });
 process.exitCode = code;
 // The server has stopped everything it started; nothing it leaves (a stuck child's pipe) may keep
 // the process alive.

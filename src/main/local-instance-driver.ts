@@ -16,20 +16,23 @@ import type { Deployment, Instance } from "../resources/index.js";
 import { appAddress, formatEnvIssues, resolveRuntimeEnv } from "../runtime/env/index.js";
 import {
   type AppNetworkHost,
+  adoptInstance,
+  type DetachedInstanceHandle,
   healthCheckSettings,
   type InstanceNetwork,
   instanceLimits,
   renderHostsFile,
   type SandboxRuntimeName,
   type StartInstanceOptions,
+  startDetachedInstance,
   startHealthCheck,
   startHostInstance,
-  startInstance,
   superviseInstance,
 } from "../runtime/local/index.js";
 import type { Keyring } from "../secrets/index.js";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import { type Adoption, resumedObservation, sandboxLabels } from "./adopt-instances.js";
 import { createHostsBook } from "./hosts-book.js";
 import { plainSpec } from "./plain-spec.js";
 
@@ -54,6 +57,8 @@ export interface LocalInstanceDriverOptions {
   tailLines?: number;
   /** What instances run in (ADR 0027); default `runsc`. */
   sandbox?: SandboxRuntimeName;
+  /** Sandboxes a previous server left running, adopted instead of started (ADR 0026). */
+  adoption?: Pick<Adoption, "claim">;
 }
 
 type Component = ServiceSpec;
@@ -116,23 +121,39 @@ export function instanceArtifact(stored: AnyStoredArtifact, component: Pick<Comp
 export interface LocalInstanceDriver extends InstanceDriver {
   /** Stops every instance this driver runs (SIGTERM, SIGKILL after `graceMs`). */
   stopAll(graceMs: number): Promise<void>;
+  /** Stops watching every instance and leaves them running for the next server (ADR 0026). */
+  releaseAll(): Promise<void>;
 }
 
 /** The local driver. */
 export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): LocalInstanceDriver {
-  const running = new Set<RunningInstance>();
+  const running = new Set<RunningInstance & { release(): Promise<void> }>();
   const stateRoot = join(options.workRoot, "state");
   const bundleRoot = join(options.workRoot, "bundles");
   const hostsRoot = join(options.workRoot, "hosts");
+  const outputDir = join(options.workRoot, "output");
   const failAfter = options.failAfterRestarts ?? 3;
   // Names of the app's components in every running sandbox's /etc/hosts, kept true (ADR 0027).
   const book = createHostsBook();
   const sandbox = options.sandbox ?? "runsc";
-  const launch = (o: StartInstanceOptions) =>
-    sandbox === "runsc" ? startInstance(o) : startHostInstance({ ...o, runtime: sandbox });
+  // gVisor sandboxes start detached, so the next server can adopt them (ADR 0026); bubblewrap
+  // and plain processes cannot be adopted: letting go of them stops them.
+  const launch = async (o: StartInstanceOptions): Promise<DetachedInstanceHandle> => {
+    if (sandbox === "runsc") return startDetachedInstance({ ...o, outputDir });
+    const handle = await startHostInstance({ ...o, runtime: sandbox });
+    return {
+      ...handle,
+      release: async () => {
+        await handle.stop({ graceMs: 5000 });
+      },
+    };
+  };
   return {
     async stopAll(graceMs) {
       await Promise.all([...running].map((r) => r.stop(graceMs).catch(() => undefined)));
+    },
+    async releaseAll() {
+      await Promise.all([...running].map((r) => r.release().catch(() => undefined)));
     },
     async run({ instance, deployment, onChange }): Promise<RunningInstance> {
       const namespace = instance.metadata.namespace ?? "";
@@ -166,16 +187,29 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
       if (!resolved.ok) throw new Error(formatEnvIssues(resolved.issues));
       const size = instanceLimits(component.instance_size_slug);
       const stackRootfs = image?.rootfs ?? (await options.stackRootfs(stackVersion ?? ""));
+      const adopted = options.adoption?.claim(instance);
+      const resumed = resumedObservation(instance, adopted);
       await options.network.ensureApp(instance.spec.appUid);
-      const net: InstanceNetwork = await options.network.attach(instance.spec.appUid);
+      const net: InstanceNetwork = adopted?.net ?? (await options.network.attach(instance.spec.appUid));
       const runLog = { namespace, type: "RUN" as const, name };
+      if (resumed.crashedWhileDown)
+        options.logs.append(
+          { namespace, type: "RUN_RESTARTED", name },
+          "its sandbox ended while the server was down; starting it again",
+        );
       const tail: string[] = [];
       let state: InstanceObservation = {
-        phase: "Starting",
-        ready: false,
-        restarts: 0,
+        phase: resumed.ready ? "Running" : "Starting",
+        ready: resumed.ready,
+        restarts: resumed.restarts,
         address: net.ip,
         port,
+        ...(adopted === undefined || instance.status?.startedAt === undefined
+          ? {}
+          : { startedAt: instance.status.startedAt }),
+        ...(resumed.ready && instance.status?.readyAt !== undefined
+          ? { readyAt: instance.status.readyAt }
+          : {}),
       };
       const appUid = instance.spec.appUid;
       const set = (changes: Partial<InstanceObservation>) => {
@@ -186,7 +220,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
             .catch(() => undefined);
         onChange();
       };
-      let everReady = false;
+      let everReady = resumed.everReady;
       const readiness = healthCheckSettings(component.health_check, port, "readiness");
       // A slow start is not a failure: the readiness check may fail for this long (at least 60 s,
       // or the check's own initial delay plus its failure threshold) before the instance fails.
@@ -205,39 +239,58 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           ? {}
           : { liveness: { settings: healthCheckSettings(liveness, port, "liveness") } }),
         start: async (attempt) => {
-          await options.network.reset(net);
-          const hostsFile = join(hostsRoot, `${name}-${attempt}`);
-          await mkdir(hostsRoot, { recursive: true });
-          await book.set(appUid, name, { component: component.name, ip: net.ip, ready: false });
-          await writeFile(hostsFile, renderHostsFile(book.entries(appUid)));
-          book.addFile(appUid, name, hostsFile);
-          hostsFiles.add(hostsFile);
-          const handle = await launch({
-            id: `${name}-${attempt}`,
-            artifact,
-            stackRootfs,
-            ...(image === undefined ? {} : { image }),
-            ...(component.run_command === undefined ? {} : { runCommand: component.run_command }),
-            env: resolved.env,
-            size,
-            network: { netnsPath: net.netnsPath, ip: net.ip },
-            hostsFile,
-            labels: { instance: name, app: instance.spec.app },
-            port,
-            stateRoot,
-            bundleRoot,
-            onLine: (_stream, line) => {
-              tail.push(line);
-              if (tail.length > (options.tailLines ?? 20)) tail.shift();
-              options.logs.append(runLog, line);
-            },
-          });
-          set({ phase: "Starting", ready: false, startedAt: new Date().toISOString() });
-          const startedAtMs = Date.now();
+          const resuming = adopted !== undefined && attempt === 0;
+          const onLine = (_stream: "stdout" | "stderr", line: string) => {
+            tail.push(line);
+            if (tail.length > (options.tailLines ?? 20)) tail.shift();
+            options.logs.append(runLog, line);
+          };
+          let handle: DetachedInstanceHandle;
+          if (resuming) {
+            // Its hosts file joins the book: the next change of the app's instances rewrites it.
+            await book.set(appUid, name, { component: component.name, ip: net.ip, ready: state.ready });
+            book.addFile(appUid, name, adopted.hostsFile);
+            hostsFiles.add(adopted.hostsFile);
+            handle = await adoptInstance({
+              listed: adopted.listed,
+              stateRoot,
+              bundleRoot,
+              outputDir,
+              onLine,
+            });
+          } else {
+            await options.network.reset(net);
+            const id = `${name}-${attempt + (adopted?.attempt ?? resumed.restarts)}`;
+            const hostsFile = join(hostsRoot, id);
+            await mkdir(hostsRoot, { recursive: true });
+            await book.set(appUid, name, { component: component.name, ip: net.ip, ready: false });
+            await writeFile(hostsFile, renderHostsFile(book.entries(appUid)));
+            book.addFile(appUid, name, hostsFile);
+            hostsFiles.add(hostsFile);
+            handle = await launch({
+              id,
+              artifact,
+              stackRootfs,
+              ...(image === undefined ? {} : { image }),
+              ...(component.run_command === undefined ? {} : { runCommand: component.run_command }),
+              env: resolved.env,
+              size,
+              network: { netnsPath: net.netnsPath, ip: net.ip },
+              hostsFile,
+              labels: sandboxLabels(instance),
+              port,
+              stateRoot,
+              bundleRoot,
+              onLine,
+            });
+            set({ phase: "Starting", ready: false, startedAt: new Date().toISOString() });
+          }
+          const startedAtMs = resuming ? Date.parse(state.startedAt ?? "") || Date.now() : Date.now();
           if (instance.spec.componentKind === "workers") {
             // A worker has no readiness check: it is ready once it stays up (its liveness check,
             // if any, restarts it through the supervisor).
             const timer = setTimeout(() => {
+              if (state.ready) return;
               everReady = true;
               set({ phase: "Running", ready: true, readyAt: state.readyAt ?? new Date().toISOString() });
             }, WORKER_SETTLE_MS);
@@ -246,6 +299,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           }
           const check = startHealthCheck({
             settings: readiness,
+            ...(resuming && state.ready ? { initialState: "ready" as const } : {}),
             host: net.ip,
             startupIntervalMs: STARTUP_PROBE_MS,
             // Every probe: readiness flips, and the failure count matters before the first ready.
@@ -301,7 +355,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
             };
             const failed = !everReady && event.restartCount >= failAfter;
             set({
-              restarts: event.restartCount,
+              restarts: resumed.restarts + event.restartCount,
               ready: false,
               lastTermination,
               ...(failed
@@ -321,8 +375,13 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
           }
         },
       });
-      const handle: RunningInstance = {
+      const handle: RunningInstance & { release(): Promise<void> } = {
         state: () => state,
+        release: async () => {
+          running.delete(handle);
+          for (const check of checks) await check.stop();
+          await supervisor.release();
+        },
         stop: async (graceMs) => {
           running.delete(handle);
           for (const check of checks) await check.stop();

@@ -1,8 +1,9 @@
 /**
  * Sets up this machine's runtime for `slipway server`: the app networks (Slipway's own nft table,
- * bridges and namespaces with a prefix), the instance driver, and a clean slate at start. Running
- * instances are not adopted across a server restart yet: sandboxes and networks a previous server
- * left are removed, and the rollout controller starts the ACTIVE deployments' instances again.
+ * bridges and namespaces with a prefix) and the instance driver. Sandboxes outlive the server
+ * (ADR 0026): at start, the ones a previous server left that still match an Instance are adopted
+ * by the driver, the rest are stopped and their namespaces removed; at exit the driver lets go of
+ * its instances (`release`) unless the server was told to stop them (`stopAll`).
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import type { LogStore } from "../observe/index.js";
 import { createAppNetworkHost, listInstances, type SandboxRuntimeName } from "../runtime/local/index.js";
 import type { Keyring } from "../secrets/index.js";
 import type { Store } from "../store/index.js";
+import { type Adoption, prepareAdoption } from "./adopt-instances.js";
 import { createLocalInstanceDriver } from "./local-instance-driver.js";
 import { createLocalJobRunner } from "./local-job-runner.js";
 
@@ -39,6 +41,10 @@ export interface LocalRuntime {
   driver: InstanceDriver;
   /** Runs job invocations in sandboxes like the app's instances (ADR 0025). */
   jobRunner: JobRunner;
+  /** What was kept for adoption and stopped at start. */
+  adoption: Pick<Adoption, "kept" | "stopped">;
+  /** Lets go of every instance, leaving sandboxes and networks running for the next server. */
+  release(): Promise<void>;
   /**
    * Stops every instance (SIGTERM, SIGKILL after `graceMs`), then kills what is left in runsc's
    * state and removes every app network of this server (at shutdown).
@@ -46,7 +52,10 @@ export interface LocalRuntime {
   stopAll(graceMs: number): Promise<void>;
 }
 
-/** Removes what a previous server left, and returns the driver. */
+/** How long kept sandboxes wait to be claimed by the instance controller before they are stopped. */
+const CLAIM_WINDOW_MS = 120_000;
+
+/** Adopts or removes what a previous server left, and returns the driver. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const workRoot = join(options.dataDir, "runtime");
   const stateRoot = join(workRoot, "state");
@@ -60,7 +69,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
     await network.removeAll();
   };
-  await removeAll();
   const stackRootfs = async (version: string) => {
     const { stacks } = await listStacks(options.stacksRoot);
     const stack = stacks.find((s) => s.version === version);
@@ -70,6 +78,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       );
     return join(options.stacksRoot, stack.name, stack.rootfs);
   };
+  const paths = {
+    stateRoot,
+    bundleRoot: join(workRoot, "bundles"),
+    outputRoot: join(workRoot, "output"),
+    hostsRoot: join(workRoot, "hosts"),
+  };
+  const adoption = await prepareAdoption({ store: options.store, network, paths });
+  const sweep = setTimeout(() => void adoption.sweepUnclaimed().catch(() => undefined), CLAIM_WINDOW_MS);
+  sweep.unref();
   const driver = createLocalInstanceDriver({
     store: options.store,
     network,
@@ -81,6 +98,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     baseDomain: options.baseDomain,
     tls: false,
     ...(options.sandbox === undefined ? {} : { sandbox: options.sandbox }),
+    adoption,
   });
   const jobRunner = createLocalJobRunner({
     store: options.store,
@@ -95,7 +113,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   return {
     driver,
     jobRunner,
+    adoption,
+    release: async () => {
+      clearTimeout(sweep);
+      await driver.releaseAll();
+    },
     stopAll: async (graceMs) => {
+      clearTimeout(sweep);
       await driver.stopAll(graceMs);
       await removeAll();
     },

@@ -6,7 +6,7 @@
  * draining instances of ACTIVE and DEPLOYING deployments. Applying goes through createRouterSync,
  * which uses the runtime API where it can and a seamless reload where it must (ADR 0017).
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type App, type Deployment, INSTANCE_KIND, type Instance, isErrorCode } from "../resources/index.js";
 import {
@@ -77,7 +77,12 @@ export interface RouterRuntime {
   sync(): Promise<void>;
   /** A service's requests so far (HAProxy's backend counter); undefined when it has no backend. */
   requestTotal(app: string, component: string): Promise<number | undefined>;
+  /** Stops HAProxy and the static server. */
   stop(): Promise<void>;
+  /** Stops following the store and the static server; HAProxy keeps serving (ADR 0026). */
+  release(): Promise<void>;
+  /** True when a HAProxy a previous server left was adopted. */
+  readonly adopted: boolean;
 }
 
 const DEBOUNCE_MS = 50;
@@ -181,7 +186,13 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   const dir = join(options.dataDir, "router");
   await mkdir(dir, { recursive: true, mode: 0o700 });
   let sites = new Map<string, StaticSite>();
-  const statics = await startStaticServer({ host: "127.0.0.1", port: 0, sites: (key) => sites.get(key) });
+  // The static server's port again if it is free, so an adopted HAProxy's config stays as it is.
+  const portFile = join(dir, "static-port");
+  const lastPort = Number.parseInt(await readFile(portFile, "utf8").catch(() => "0"), 10) || 0;
+  const staticOn = (port: number) =>
+    startStaticServer({ host: "127.0.0.1", port, sites: (key) => sites.get(key) });
+  const statics = await staticOn(lastPort).catch(() => staticOn(0));
+  await writeFile(portFile, String(statics.port));
   let resync = () => {};
   const log = options.log ?? (() => {});
   const tls =
@@ -217,6 +228,8 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
       },
       static: { server: { host: statics.host, port: statics.port } },
       ...(options.onError === undefined ? {} : { onError: options.onError }),
+      // HAProxy is the data plane: it serves across a restart of the server (ADR 0026).
+      survive: true,
     },
     first.desired,
   );
@@ -263,6 +276,14 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     }
   };
   const watches = ["App", "Deployment", INSTANCE_KIND].map(watchKind);
+  const halt = async () => {
+    abort.abort();
+    clearTimeout(timer);
+    tls?.stop();
+    jwt.stop();
+    await Promise.allSettled(watches);
+    await applying.catch(() => undefined);
+  };
   return {
     metricsSocket: router.metricsSocket,
     backendOwners: () => backendOwners(router.state()),
@@ -278,14 +299,15 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
       return totals.get(router.state().placement[name] ?? name);
     },
     stop: async () => {
-      abort.abort();
-      clearTimeout(timer);
-      tls?.stop();
-      jwt.stop();
-      await Promise.allSettled(watches);
-      await applying.catch(() => undefined);
+      await halt();
       await router.stop();
       await statics.close();
     },
+    release: async () => {
+      await halt();
+      await router.release();
+      await statics.close();
+    },
+    adopted: router.adopted,
   };
 }

@@ -123,6 +123,7 @@ export async function runServer(argv: string[]): Promise<number> {
       "min-inactivity-seconds": { type: "string" },
       verbose: { type: "boolean", short: "v" },
       "sandbox-runtime": { type: "string" },
+      "stop-instances-on-exit": { type: "boolean" },
     },
   });
   const minInactivity = parseMinInactivity(values["min-inactivity-seconds"]);
@@ -190,6 +191,10 @@ export async function runServer(argv: string[]): Promise<number> {
     ...(values["network-prefix"] === undefined ? {} : { networkPrefix: values["network-prefix"] }),
     sandbox: sandbox.runtime,
   });
+  log.info("instances a previous server left", {
+    adopted: localRuntime.adoption.kept.length,
+    stopped: localRuntime.adoption.stopped.length,
+  });
   // After the local runtime, which clears the network prefix at start (ADR 0019).
   const buildEgress = await startServerBuildEgress(values["network-prefix"], values["build-egress-allow"]);
   const builder = createServerBuilder({
@@ -252,6 +257,7 @@ export async function runServer(argv: string[]): Promise<number> {
     controllers: [createSleepController({ store, log, requestTotals: router.requestTotal })],
   });
   await sleep.start();
+  if (router.adopted) log.info("adopted the HAProxy a previous server left", {});
   const app = createApi({
     store,
     secrets,
@@ -290,6 +296,7 @@ export async function runServer(argv: string[]): Promise<number> {
   process.stdout.write(
     `slipway: API listening on ${api.url}\nslipway: apps served at http://<app>.${baseDomain}:${http.port}\nslipway: apps served at https://<app>.${baseDomain}:${https.port} (trust \`slipway ca export\`)\nslipway: admin token in ${tokenPath}\n`,
   );
+  const stopEverything = values["stop-instances-on-exit"] === true;
   return new Promise<number>((resolve) => {
     stopOnSignals(
       {
@@ -300,11 +307,17 @@ export async function runServer(argv: string[]): Promise<number> {
           await sleep.stop();
           await manager.stop();
           await buildEgress.stop();
-          await router.stop();
+          // Instances and HAProxy outlive the server, and the next one adopts them (ADR 0026),
+          // unless it was asked to stop everything it started.
+          if (stopEverything) {
+            await router.stop();
+            await localRuntime.stopAll(5000);
+          } else {
+            await router.release();
+            await localRuntime.release();
+          }
           await activators.stop();
           await acme?.close();
-          // Instances are not adopted by the next server yet (ADR 0018): stop them with it.
-          await localRuntime.stopAll(5000);
           await store.close();
           logs.close();
         },

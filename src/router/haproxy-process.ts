@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { SlipwayError } from "../resources/index.js";
@@ -31,6 +31,11 @@ export interface HaproxyProcessOptions {
   timeoutMs?: number;
   /** Called once if the master exits without `stop()` (a crash, or killed). */
   onExit?: (exit: HaproxyExit) => void;
+  /**
+   * Runs HAProxy in its own session with stderr in `<dir>/haproxy.log`, so it outlives this
+   * process and a later one adopts it (adoptHaproxy, ADR 0026). Default false (a child).
+   */
+  detached?: boolean;
 }
 
 /** Options of {@link HaproxyProcess.reload}. */
@@ -71,6 +76,8 @@ export interface HaproxyProcess {
 }
 
 const CONFIG_FILE = "haproxy.cfg";
+/** A detached HAProxy's stderr, in its config directory. */
+export const HAPROXY_LOG = "haproxy.log";
 const STDERR_LIMIT = 64 * 1024;
 
 /** Writes the config and maps to `options.dir`, validates them, starts the master and waits for a worker. */
@@ -78,6 +85,7 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
   const binary = options.binary ?? "haproxy";
   const timeoutMs = options.timeoutMs ?? 15_000;
   const masterSocket = join(options.dir, "master.sock");
+  let readLog: () => Promise<void> = async () => undefined;
   const configFile = join(options.dir, CONFIG_FILE);
   await checkConfig(binary, options.dir, options.config);
   await writeConfig(options.dir, options.config);
@@ -91,12 +99,24 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
     "-f",
     configFile,
   ];
-  const proc = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const logFile = options.detached === true ? await open(join(options.dir, HAPROXY_LOG), "w") : undefined;
+  const proc = spawn(binary, args, {
+    stdio: ["ignore", "ignore", logFile?.fd ?? "pipe"],
+    detached: options.detached === true,
+  });
+  await logFile?.close();
+  if (options.detached === true) proc.unref();
   let stderr = "";
   const log = (text: string) => {
     stderr = (stderr + text).slice(-STDERR_LIMIT);
   };
   proc.stderr?.on("data", (c: Buffer) => log(c.toString()));
+  if (logFile !== undefined) {
+    const file = join(options.dir, HAPROXY_LOG);
+    const refresh = async () => log((await readFile(file, "utf8").catch(() => "")).slice(stderr.length));
+    proc.on("exit", () => void refresh());
+    readLog = refresh;
+  }
   proc.on("error", (err) => log(`${err.message} (is haproxy installed? scripts/install.sh installs it)\n`));
   let stopping = false;
   const exited = exitOf(proc).then((e) => ({ ...e, stderr: tail(stderr) }));
@@ -118,6 +138,7 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
     await until(async () => alive() && (await workerPid().catch(() => 0)) > 0, timeoutMs, alive);
   } catch (err) {
     await stop();
+    await readLog();
     throw new SlipwayError(
       "unavailable",
       `haproxy did not start: ${(err as Error).message}; it said: ${tail(stderr)}`,
@@ -165,7 +186,7 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
  * Runs `haproxy -c` on a scratch copy: the config with its map directory pointed at a scratch
  * folder holding the candidate maps, so the live files are untouched until the check passes.
  */
-async function checkConfig(binary: string, dir: string, config: HaproxyConfig): Promise<void> {
+export async function checkConfig(binary: string, dir: string, config: HaproxyConfig): Promise<void> {
   const scratch = join(dir, `check-${process.pid}-${Date.now()}`);
   await mkdir(scratch, { recursive: true });
   try {
@@ -188,13 +209,14 @@ async function checkConfig(binary: string, dir: string, config: HaproxyConfig): 
   }
 }
 
-async function writeConfig(dir: string, config: HaproxyConfig): Promise<void> {
+/** Writes the maps, then the config, each atomically. */
+export async function writeConfig(dir: string, config: HaproxyConfig): Promise<void> {
   for (const [name, text] of Object.entries(config.maps)) await writeAtomic(join(dir, name), text);
   await writeAtomic(join(dir, CONFIG_FILE), config.config);
 }
 
 /** Writes beside the target and renames, so HAProxy never reads half a file. */
-async function writeAtomic(path: string, text: string): Promise<void> {
+export async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, text);
   await rename(tmp, path);
@@ -220,7 +242,11 @@ async function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal
 }
 
 /** Polls `ok` until true; fails early when `alive` turns false. */
-async function until(ok: () => Promise<boolean>, timeoutMs: number, alive: () => boolean): Promise<void> {
+export async function until(
+  ok: () => Promise<boolean>,
+  timeoutMs: number,
+  alive: () => boolean,
+): Promise<void> {
   const start = Date.now();
   for (;;) {
     if (await ok()) return;
@@ -230,12 +256,13 @@ async function until(ok: () => Promise<boolean>, timeoutMs: number, alive: () =>
   }
 }
 
-function tail(text: string): string {
+/** The last 20 lines of `text`. */
+export function tail(text: string): string {
   return text.trim().split("\n").slice(-20).join("\n");
 }
 
 /** Keeps the version and header lines and the slots of the backends `keep` accepts. */
-function filterState(state: string, keep: ((backend: string) => boolean) | undefined): string {
+export function filterState(state: string, keep: ((backend: string) => boolean) | undefined): string {
   if (keep === undefined) return state;
   return state
     .split("\n")
@@ -247,7 +274,7 @@ function filterState(state: string, keep: ((backend: string) => boolean) | undef
  * Sends a master CLI command, retrying while the socket refuses: right after a reload the
  * master re-executes itself and its CLI socket is briefly absent.
  */
-async function masterCommand(
+export async function masterCommand(
   socket: string,
   cmd: string,
   timeoutMs: number,

@@ -11,6 +11,7 @@ export {
   type FairnessOptions,
   fairnessDefaults,
 } from "./fairness-config.js";
+export { type AdoptHaproxyOptions, adoptHaproxy, runningHaproxyPid } from "./haproxy-adopt.js";
 export {
   durationSeconds,
   EXACT_MAP,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { SlipwayError } from "../resources/index.js";
 import type { HaproxyConfigOptions } from "./haproxy-config.js";
 import { type HaproxyExit, type HaproxyProcess, startHaproxy } from "./haproxy-process.js";
+import { adoptRouter, saveRouterState } from "./router-adopt.js";
 import {
   type DesiredRouterState,
   type PlanOptions,
@@ -41,6 +42,11 @@ export interface RouterSyncOptions {
   onExit?: (exit: HaproxyExit) => void;
   /** Called when a timer-driven apply (finishing drains) fails; `apply` callers get their own errors. */
   onError?: (err: Error) => void;
+  /**
+   * HAProxy outlives this process (ADR 0026): started detached, its state saved after each apply,
+   * and a HAProxy a previous sync left on `dir` adopted instead of started. Default false.
+   */
+  survive?: boolean;
 }
 
 /** What one {@link RouterSync.apply} did. */
@@ -64,6 +70,10 @@ export interface RouterSync {
   readonly metricsSocket: string;
   /** Stops the drain timer and HAProxy. */
   stop(): Promise<void>;
+  /** Stops the drain timer and leaves HAProxy serving (for the next sync on `dir` to adopt). */
+  release(): Promise<void>;
+  /** True when HAProxy was adopted rather than started. */
+  readonly adopted: boolean;
 }
 
 /** Starts HAProxy serving `initial` and returns the sync that moves it to later states. */
@@ -91,15 +101,28 @@ export async function createRouterSync(
     });
   const first = plan(undefined, initial);
   if (first.config === undefined) throw new Error("first plan has no config");
-  const haproxy = await startHaproxy({
-    dir: options.dir,
-    config: first.config,
-    statsSocket,
-    serverStateFile,
+  const proc = {
     ...(options.binary ? { binary: options.binary } : {}),
     ...(options.onExit ? { onExit: options.onExit } : {}),
-  });
-  let state = first.next;
+  };
+  const adopted =
+    options.survive === true
+      ? await adoptRouter({ dir: options.dir, statsSocket, serverStateFile, ...proc })
+      : undefined;
+  const haproxy =
+    adopted?.haproxy ??
+    (await startHaproxy({
+      dir: options.dir,
+      config: first.config,
+      statsSocket,
+      serverStateFile,
+      ...proc,
+      ...(options.survive === true ? { detached: true } : {}),
+    }));
+  let state = adopted?.state ?? first.next;
+  const save = async () => {
+    if (options.survive === true) await saveRouterState(options.dir, state);
+  };
   let last = initial;
   let queue: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -114,6 +137,7 @@ export async function createRouterSync(
     }
     sent.push(...(await confirm(haproxy.api, p.next, options.dir)));
     state = p.next;
+    await save();
     return { reloaded: p.reload, reasons: p.reasons, commands: sent, workerPid: await haproxy.workerPid() };
   };
   const schedule = (p: RouterPlan) => {
@@ -135,20 +159,31 @@ export async function createRouterSync(
     queue = run.catch(() => undefined);
     return run;
   };
-  // The first worker loaded everything from files; read it back like any other change.
-  await confirm(haproxy.api, state, options.dir);
-  schedule(first);
+  if (adopted === undefined) {
+    // The first worker loaded everything from files; read it back like any other change.
+    await confirm(haproxy.api, state, options.dir);
+    await save();
+    schedule(first);
+  } else {
+    // From what the adopted HAProxy holds: nothing to do when nothing changed meanwhile.
+    await apply(initial);
+  }
+  const halt = async () => {
+    stopped = true;
+    if (timer !== undefined) clearTimeout(timer);
+    await queue;
+  };
   return {
     apply,
     state: () => state,
     haproxy,
     metricsSocket: join(options.dir, "metrics.sock"),
+    adopted: adopted !== undefined,
     stop: async () => {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await queue;
+      await halt();
       await haproxy.stop();
     },
+    release: halt,
   };
 }
 

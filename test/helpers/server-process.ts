@@ -42,11 +42,27 @@ export interface ServerProcess {
   httpsPort: number;
   /** Everything it wrote to stderr so far. */
   stderr(): string;
+  /** Its `--network-prefix` (a restart on the same data directory passes it again). */
+  prefix: string;
   /**
-   * SIGTERM, then waits for the exit (the server stops its instances first); SIGKILL after
-   * `timeoutMs` (default 60 s). Resolves with the exit code.
+   * SIGTERM, then waits for the exit; SIGKILL after `timeoutMs` (default 60 s). Resolves with
+   * the exit code. Unless started with `keepRunning`, the server stops its instances and HAProxy
+   * first (`--stop-instances-on-exit`).
    */
   stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGKILL (a crash): instances and HAProxy keep running. */
+  kill(): Promise<void>;
+}
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /**
+   * Leave instances and HAProxy running when the server exits, as users' servers do (ADR 0026);
+   * the test then cleans up with {@link stopLeftovers}. Default false: the server stops them.
+   */
+  keepRunning?: boolean;
+  /** Default: a new prefix unique to this test process and server. */
+  networkPrefix?: string;
 }
 
 let servers = 0;
@@ -57,8 +73,13 @@ let servers = 0;
  * Each server gets its own network prefix, so servers of tests running at once never touch each
  * other's app networks.
  */
-export function startServer(dataDir: string, extra: string[] = []): Promise<ServerProcess> {
-  const prefix = `t${(process.pid % 36 ** 4).toString(36)}${(servers++ % 36).toString(36)}`;
+export function startServer(
+  dataDir: string,
+  extra: string[] = [],
+  options: StartServerOptions = {},
+): Promise<ServerProcess> {
+  const prefix =
+    options.networkPrefix ?? `t${(process.pid % 36 ** 4).toString(36)}${(servers++ % 36).toString(36)}`;
   const child = spawn(
     process.execPath,
     [
@@ -75,6 +96,7 @@ export function startServer(dataDir: string, extra: string[] = []): Promise<Serv
       "127.0.0.1:0",
       "--https-listen",
       "127.0.0.1:0",
+      ...(options.keepRunning === true ? [] : ["--stop-instances-on-exit"]),
       ...extra,
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
@@ -97,7 +119,14 @@ export function startServer(dataDir: string, extra: string[] = []): Promise<Serv
           httpPort: Number(served[1]),
           httpsPort: Number(secure[1]),
           stderr: () => err,
+          prefix,
           stop: (ms) => stopChild(child, ms),
+          kill: async () => {
+            if (child.exitCode !== null || child.signalCode !== null) return;
+            const exited = new Promise((r) => child.once("exit", r));
+            child.kill("SIGKILL");
+            await exited;
+          },
         });
     });
     child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${err}`)));
@@ -114,4 +143,13 @@ function stopChild(child: ChildProcess, timeoutMs = 60_000): Promise<number | nu
     });
     child.kill("SIGTERM");
   });
+}
+
+/**
+ * `slipway stop --all` for a server's data directory and prefix: stops the sandboxes, networks and
+ * HAProxy a server left running (tests that keep them running clean up with it, also on failure).
+ */
+export async function stopLeftovers(dataDir: string, networkPrefix: string): Promise<void> {
+  const run = await slipway(["stop", "--all", "--data-dir", dataDir, "--network-prefix", networkPrefix], {});
+  if (run.code !== 0) throw new Error(`slipway stop --all failed: ${run.stderr}`);
 }

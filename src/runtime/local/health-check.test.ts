@@ -189,6 +189,36 @@ describe("health checks", () => {
     assert.deepEqual(counted, [0, 1000, 2000], "one counted failure per period, so 3 take 2 s as before");
   });
 
+  it("resumes a check that already passed: no initial delay, ready until failure_threshold failures", async () => {
+    const sleeps: number[] = [];
+    const states: string[] = [];
+    const outcomes = [false, false, true, false, false, false];
+    const settings = healthCheckSettings({ initial_delay_seconds: 4, failure_threshold: 3 }, 80);
+    let done: () => void = () => {};
+    const finished = new Promise<void>((r) => {
+      done = r;
+    });
+    const check = startHealthCheck({
+      settings,
+      host: "10.0.0.2",
+      initialState: "ready",
+      probe: async () => {
+        if (!outcomes.shift()) throw new Error("refused");
+      },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      onProbe: (s) => {
+        states.push(s.state);
+        if (s.probes === 6) done();
+      },
+    });
+    await finished;
+    await check.stop();
+    assert.equal(sleeps[0], 10_000, "no initial delay");
+    assert.deepEqual(states, ["ready", "ready", "ready", "ready", "ready", "not-ready"]);
+  });
+
   it("probes real HTTP (2xx/3xx pass, 5xx fails) and TCP", async () => {
     const server: Server = createServer((req, res) => {
       res.statusCode = req.url === "/ok" ? 204 : req.url === "/moved" ? 302 : 503;

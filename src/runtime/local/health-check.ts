@@ -89,6 +89,12 @@ export interface HealthCheckOptions {
   onChange?: (status: HealthStatus) => void;
   /** Called after every counted probe. */
   onProbe?: (status: HealthStatus) => void;
+  /**
+   * `ready` resumes a check that already passed (an instance adopted by a restarted control
+   * plane, ADR 0026): no initial delay, and `failure_threshold` failures before it is not ready.
+   * Default `not-ready`.
+   */
+  initialState?: "ready" | "not-ready";
 }
 
 /** A running health check. */
@@ -147,7 +153,7 @@ export function startHealthCheck(options: HealthCheckOptions): HealthCheck {
   const sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
   const abort = new AbortController();
   let status: HealthStatus = {
-    state: "not-ready",
+    state: options.initialState ?? "not-ready",
     consecutiveSuccesses: 0,
     consecutiveFailures: 0,
     probes: 0,
@@ -163,7 +169,7 @@ export function startHealthCheck(options: HealthCheckOptions): HealthCheck {
   let starting = options.startupIntervalMs !== undefined;
   let lastCountedFailure = Number.NEGATIVE_INFINITY;
   const loop = (async () => {
-    await sleep(settings.initialDelaySeconds * 1000, abort.signal);
+    if (options.initialState !== "ready") await sleep(settings.initialDelaySeconds * 1000, abort.signal);
     while (!abort.signal.aborted) {
       const probeTarget = starting
         ? { ...target, connectTimeoutMs: options.startupConnectTimeoutMs ?? 250 }

@@ -34,6 +34,21 @@ export {
 } from "./cgroup-cpu.js";
 export { parseOomKills, readHostOomKills, readOomKills } from "./cgroup-oom.js";
 export {
+  type AdoptInstanceOptions,
+  adoptInstance,
+  type DetachedInstanceHandle,
+  type DetachedInstanceOptions,
+  startDetachedInstance,
+} from "./detached-instance.js";
+export {
+  type DetachedSandboxHandle,
+  type DetachedSandboxOptions,
+  sandboxOutputFiles,
+  startDetachedSandbox,
+  type WatchSandboxOptions,
+  watchSandbox,
+} from "./detached-sandbox.js";
+export {
   type DetectOptions,
   detectSandboxRuntime,
   parseRunscVersion,
@@ -86,6 +101,7 @@ export {
   LABEL_ANNOTATION_PREFIX,
   renderInstanceSpec,
 } from "./instance-spec.js";
+export { type ListedContainer, listContainers, stopContainer } from "./leftovers.js";
 export { type NftAppNetwork, type NftRulesetInput, renderNftRuleset } from "./nft-rules.js";
 export {
   type OciMount,
@@ -95,8 +111,10 @@ export {
   type SandboxMount,
   type SandboxTmpfs,
 } from "./oci-spec.js";
+export { type OutputTail, type OutputTailOptions, removeOutput, tailOutput } from "./output-tail.js";
 export { type CgroupLimits, createOwnCgroup, type OwnCgroup } from "./own-cgroup.js";
 export {
+  type ContainerRef,
   runSandbox,
   type SandboxHandle,
   type SandboxNetwork,

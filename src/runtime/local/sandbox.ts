@@ -66,9 +66,12 @@ export interface SandboxHandle {
   delete(): Promise<SandboxResult>;
 }
 
+/** What management commands need to name a container. */
+export type ContainerRef = Pick<SandboxOptions, "runscPath" | "stateRoot" | "id" | "commandTimeoutMs">;
+
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** After `runsc kill`, how long the run process may take to exit before it is killed itself. */
-const EXIT_GRACE_MS = 3000;
+export const EXIT_GRACE_MS = 3000;
 
 /**
  * Writes the bundle's config.json and starts `runsc run`. Throws when the id is invalid or the
@@ -122,7 +125,8 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   return handle;
 }
 
-interface RunExit {
+/** How the process runsc ran ended (shared with detached-sandbox.ts). */
+export interface RunExit {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
@@ -149,8 +153,8 @@ function spawnRun(options: SandboxOptions): { child: ChildProcess; exited: Promi
  * `runsc kill`, retried for a moment because a sandbox that has just been started may not be
  * registered yet. False when it could not be signalled and has not exited.
  */
-async function signalContainer(
-  options: SandboxOptions,
+export async function signalContainer(
+  options: ContainerRef,
   signal: NodeJS.Signals,
   exited: () => boolean,
 ): Promise<boolean> {
@@ -173,11 +177,11 @@ export async function runSandbox(options: SandboxOptions & { timeoutMs: number }
   return handle.wait();
 }
 
-function globalArgs(options: SandboxOptions): string[] {
+function globalArgs(options: ContainerRef): string[] {
   return ["--root", options.stateRoot];
 }
 
-function commandTimeout(options: SandboxOptions): number {
+function commandTimeout(options: ContainerRef): number {
   return options.commandTimeoutMs ?? 5000;
 }
 
@@ -185,7 +189,7 @@ function commandTimeout(options: SandboxOptions): number {
  * Deletes the container if runsc left it behind. When `delete --force` hangs (the 2022 gofer
  * bug), the sandbox process is killed and the delete tried once more.
  */
-async function removeContainer(options: SandboxOptions): Promise<void> {
+export async function removeContainer(options: ContainerRef): Promise<void> {
   const runsc = options.runscPath ?? "runsc";
   const base = globalArgs(options);
   const timeout = commandTimeout(options);
@@ -210,14 +214,16 @@ function killSandboxProcess(stateJson: string): void {
   }
 }
 
-interface RunFacts {
+/** What toResult needs besides the exit. */
+export interface RunFacts {
   killedByUs: boolean;
   timedOut: boolean;
   durationMs: number;
   oomKills: number | undefined;
 }
 
-function toResult(exit: RunExit, facts: RunFacts): SandboxResult {
+/** The result of a sandbox from how runsc ended and what else is known. */
+export function toResult(exit: RunExit, facts: RunFacts): SandboxResult {
   const signal =
     exit.signal ?? (exit.code !== null && exit.code > 128 ? signalName(exit.code - 128) : undefined);
   // runsc removes the cgroups it made before we can read them; then a SIGKILL we did not send,

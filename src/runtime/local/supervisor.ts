@@ -14,6 +14,8 @@ export interface SupervisedInstance {
   ip: string;
   wait(): Promise<InstanceExit>;
   stop(options?: { graceMs?: number }): Promise<InstanceExit>;
+  /** Lets go of the instance without stopping it (ADR 0026); `wait()` may then never settle. */
+  release?(): Promise<void>;
 }
 
 /** Restart delays. */
@@ -73,6 +75,11 @@ export interface Supervisor {
   restartCount(): number;
   /** Stops supervising and stops the instance (SIGTERM, SIGKILL after `graceMs`). */
   stop(options?: { graceMs?: number }): Promise<void>;
+  /**
+   * Stops supervising and leaves the instance running (released: the control plane exits and the
+   * next one adopts it); starts under way are still awaited and released too.
+   */
+  release(): Promise<void>;
 }
 
 /** The delay before restart number `consecutive` (1-based) in a row. Pure. */
@@ -115,7 +122,12 @@ export function superviseInstance(options: SupervisorOptions): Supervisor {
             },
           });
     try {
-      return { ...(await instance.wait()), liveness };
+      // A released instance's wait() may never settle: the abort ends the watch instead.
+      const aborted = new Promise<never>((_, reject) =>
+        abort.signal.addEventListener("abort", () => reject(new Error("supervision ended")), { once: true }),
+      );
+      aborted.catch(() => undefined);
+      return { ...(await Promise.race([instance.wait(), aborted])), liveness };
     } finally {
       await check?.stop();
     }
@@ -179,6 +191,14 @@ export function superviseInstance(options: SupervisorOptions): Supervisor {
       // An instance whose start was still under way when stop() was called.
       const late = current;
       if (late !== undefined && late !== running) await late.stop({ graceMs: 0 });
+      current = undefined;
+    },
+    release: async () => {
+      abort.abort();
+      await current?.release?.();
+      await loop;
+      // An instance whose start was still under way when release() was called.
+      await current?.release?.();
       current = undefined;
     },
   };
