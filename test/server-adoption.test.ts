@@ -52,6 +52,7 @@ describe("a restarted server adopts what the previous one left running", { timeo
   let server: ServerProcess | undefined;
   let prefix = "";
   let httpPort = 0;
+  let httpsPort = 0;
   let client: Client;
   const loads: Load[] = [];
 
@@ -76,7 +77,16 @@ describe("a restarted server adopts what the previous one left running", { timeo
   async function start(): Promise<void> {
     server = await startServer(
       dataDir,
-      ["--stacks-dir", TEST_STACK_ROOT, "--http-listen", `127.0.0.1:${httpPort}`, "--verbose"],
+      // Fixed ports across restarts, as a user's server has: a new port would change HAProxy's config.
+      [
+        "--stacks-dir",
+        TEST_STACK_ROOT,
+        "--http-listen",
+        `127.0.0.1:${httpPort}`,
+        "--https-listen",
+        `127.0.0.1:${httpsPort}`,
+        "--verbose",
+      ],
       { keepRunning: true, ...(prefix === "" ? {} : { networkPrefix: prefix }) },
     );
     prefix = server.prefix;
@@ -197,6 +207,7 @@ describe("a restarted server adopts what the previous one left running", { timeo
     assert.equal(process.getuid?.(), 0, "instances run in gVisor and need root");
     await sharedTestStack();
     httpPort = await freePort();
+    httpsPort = await freePort();
     await start();
     await client.createApp({ body: { spec: spec("v0"), source: { files: FILES } } });
     await waitFor(async () => (await deployments())[0]?.phase === "ACTIVE", 300_000, "the first deployment");
