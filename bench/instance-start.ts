@@ -12,11 +12,18 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { createAppNetworkHost, instanceLimits, startInstance } from "../src/runtime/local/index.js";
+import {
+  createAppNetworkHost,
+  type InstanceHandle,
+  instanceLimits,
+  type StartInstanceOptions,
+  startHostInstance,
+  startInstance,
+} from "../src/runtime/local/index.js";
 import { repoRoot } from "../test/helpers/repo-root.js";
 import { sharedTestStack } from "../test/helpers/test-stack.js";
 
-const ROUNDS = 10;
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const appDir = join(repoRoot(), "test", "fixtures", "runtime-probe");
 
 /** Polls GET / every 5 ms (each try bounded to 250 ms) until it answers 200; returns when it did. */
@@ -67,6 +74,10 @@ async function main(): Promise<void> {
   const appId = `bench-${process.pid}`;
   const sandboxed: number[] = [];
   const host: number[] = [];
+  // The same instance machinery (namespace, cgroup, hosts file, spec) without gVisor: what the
+  // sandbox itself costs, apart from everything else a start does.
+  const bwrap: number[] = [];
+  const plain: number[] = [];
   try {
     await net.ensureApp(appId);
     const network = await net.attach(appId);
@@ -74,12 +85,16 @@ async function main(): Promise<void> {
       appDir,
       metadata: { id: "bench", runCommand: "node server.js", httpPort: 8080, workdir: "/workspace", env: {} },
     };
-    for (let round = 0; round < ROUNDS; round++) {
-      host.push(await bare(20_000 + (process.pid % 20_000) + round));
+    /** One instance started through `start` in the instance's namespace, until it answers. */
+    const timed = async (
+      round: number,
+      kind: string,
+      start: (o: StartInstanceOptions) => Promise<InstanceHandle>,
+    ): Promise<number> => {
       await net.reset(network);
       const started = performance.now();
-      const instance = await startInstance({
-        id: `bench-${process.pid}-${round}`,
+      const instance = await start({
+        id: `bench-${process.pid}-${kind}-${round}`,
         artifact,
         stackRootfs: rootfs,
         size: instanceLimits(),
@@ -89,10 +104,16 @@ async function main(): Promise<void> {
       });
       try {
         await untilReady(network.ip, 8080);
-        sandboxed.push(performance.now() - started);
+        return performance.now() - started;
       } finally {
         await instance.stop({ graceMs: 0 });
       }
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      host.push(await bare(20_000 + (process.pid % 20_000) + round));
+      sandboxed.push(await timed(round, "runsc", startInstance));
+      bwrap.push(await timed(round, "bwrap", (o) => startHostInstance({ ...o, runtime: "bwrap" })));
+      plain.push(await timed(round, "process", (o) => startHostInstance({ ...o, runtime: "process" })));
     }
   } finally {
     await net.removeAll();
@@ -107,8 +128,11 @@ async function main(): Promise<void> {
     sandboxed: { medianMs: Math.round(median(sandboxed)), samples: round2(sandboxed) },
     bareHostProcess: { medianMs: Math.round(median(host)), samples: round2(host) },
     ratio: Number((median(sandboxed) / median(host)).toFixed(2)),
+    bwrapInstance: { medianMs: Math.round(median(bwrap)), samples: round2(bwrap) },
+    processInstance: { medianMs: Math.round(median(plain)), samples: round2(plain) },
+    ratioToProcessInstance: Number((median(sandboxed) / median(plain)).toFixed(2)),
     notes:
-      "sandboxed: startInstance (bundle, runsc run --network=sandbox in a netns on an app bridge, stack Node 18, sh -c) to ready; bare: host node on 127.0.0.1",
+      "sandboxed: startInstance (bundle, runsc run --network=sandbox in a netns on an app bridge, stack Node 18, sh -c) to ready; bare: host node on 127.0.0.1; bwrapInstance/processInstance: the same instance (namespace, own cgroup, hosts file) under bubblewrap on the stack / as a plain host process (host node), ADR 0027",
   };
   mkdirSync(join(repoRoot(), "bench", "results"), { recursive: true });
   writeFileSync(
