@@ -13,7 +13,6 @@ import { type AnyStoredArtifact, readAnyArtifact } from "../build/index.js";
 import type { InstanceDriver, InstanceObservation, RunningInstance } from "../controllers/index.js";
 import type { LogStore } from "../observe/index.js";
 import type { Deployment, Instance } from "../resources/index.js";
-import { appAddress, formatEnvIssues, resolveRuntimeEnv } from "../runtime/env/index.js";
 import {
   type AppNetworkHost,
   adoptInstance,
@@ -33,6 +32,7 @@ import type { Keyring } from "../secrets/index.js";
 import type { ServiceSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
 import { type Adoption, resumedObservation, sandboxLabels } from "./adopt-instances.js";
+import { deploymentEnv } from "./deployment-env.js";
 import { createHostsBook } from "./hosts-book.js";
 import { plainSpec } from "./plain-spec.js";
 
@@ -166,25 +166,13 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
       const { artifact, image, stackVersion } = instanceArtifact(stored, component);
       const port = component.http_port ?? artifact.metadata.httpPort ?? 8080;
       const kind = instance.spec.componentKind === "services" ? "service" : "worker";
-      const resolved = resolveRuntimeEnv({
+      const env = deploymentEnv(
+        deployment,
         spec,
-        component: { kind, name: component.name },
-        facts: {
-          appId: deployment.spec.appUid,
-          ...appAddress(spec, {
-            defaultDomain: `${deployment.spec.app}.${options.baseDomain}`,
-            tls: options.tls,
-          }),
-          components: Object.fromEntries(
-            Object.entries(deployment.status?.sourceCommits ?? {}).map(([c, commitHash]) => [
-              c,
-              { commitHash },
-            ]),
-          ),
-        },
-        artifactEnv: artifact.metadata.env,
-      });
-      if (!resolved.ok) throw new Error(formatEnvIssues(resolved.issues));
+        { kind, name: component.name },
+        artifact.metadata.env,
+        options,
+      );
       const size = instanceLimits(component.instance_size_slug);
       const stackRootfs = image?.rootfs ?? (await options.stackRootfs(stackVersion ?? ""));
       const adopted = options.adoption?.claim(instance);
@@ -273,7 +261,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
               stackRootfs,
               ...(image === undefined ? {} : { image }),
               ...(component.run_command === undefined ? {} : { runCommand: component.run_command }),
-              env: resolved.env,
+              env,
               size,
               network: { netnsPath: net.netnsPath, ip: net.ip },
               hostsFile,

@@ -21,7 +21,6 @@ import {
   type JobRunResult,
 } from "../controllers/index.js";
 import { DEPLOYMENT_KIND, type Deployment, type Instance, LABELS } from "../resources/index.js";
-import { appAddress, formatEnvIssues, resolveRuntimeEnv } from "../runtime/env/index.js";
 import {
   type AppNetworkHost,
   type InstanceExit,
@@ -32,6 +31,7 @@ import {
 import type { Keyring } from "../secrets/index.js";
 import type { JobSpec } from "../spec/index.js";
 import type { Store } from "../store/index.js";
+import { deploymentEnv } from "./deployment-env.js";
 import { instanceArtifact } from "./local-instance-driver.js";
 import { plainSpec } from "./plain-spec.js";
 
@@ -114,25 +114,13 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): JobRunner 
       if (stored === undefined)
         throw new Error(`artifact ${artifactId} of job ${job.name} is not on this machine`);
       const { artifact, image, stackVersion } = instanceArtifact(stored, job);
-      const resolved = resolveRuntimeEnv({
+      const env = deploymentEnv(
+        deployment,
         spec,
-        component: { kind: "job", name: job.name },
-        facts: {
-          appId: deployment.spec.appUid,
-          ...appAddress(spec, {
-            defaultDomain: `${deployment.spec.app}.${options.baseDomain}`,
-            tls: options.tls,
-          }),
-          components: Object.fromEntries(
-            Object.entries(deployment.status?.sourceCommits ?? {}).map(([c, commitHash]) => [
-              c,
-              { commitHash },
-            ]),
-          ),
-        },
-        artifactEnv: artifact.metadata.env,
-      });
-      if (!resolved.ok) throw new Error(formatEnvIssues(resolved.issues));
+        { kind: "job", name: job.name },
+        artifact.metadata.env,
+        options,
+      );
       const size = instanceLimits(job.instance_size_slug);
       const stackRootfs = image?.rootfs ?? (await options.stackRootfs(stackVersion ?? ""));
       signal.throwIfAborted();
@@ -151,7 +139,7 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): JobRunner 
           stackRootfs,
           ...(image === undefined ? {} : { image }),
           ...(job.run_command === undefined ? {} : { runCommand: job.run_command }),
-          env: resolved.env,
+          env,
           size,
           network: { netnsPath: net.netnsPath, ip: net.ip },
           hostsFile,
