@@ -132,6 +132,7 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOpt
     ...metricsFrontend(options.metricsSocket),
     ...table.backends.flatMap((b) => backendSection(b, options)),
     ...acmeBackendLines(options.acme),
+    ...redirectBackend(),
     ...Array.from({ length: options.spareBackends ?? 4 }, (_, i) =>
       backendSection({ name: spareBackendName(i), port: 8080 }, options),
     ).flat(),
@@ -260,55 +261,75 @@ function frontendSection(
     ...fairnessFrontendLines(o.fairness),
     ...exceptAcmeChallenges(httpsRedirectLines(o.tls), o.acme),
     "  http-request set-var(txn.kind) var(txn.route),field(1,|)",
-    "  http-request set-var(txn.cors) var(txn.route),field(2,|)",
-    "  http-request set-var(txn.origin) req.hdr(origin)",
-    "  acl preflight method OPTIONS",
-    "  acl preflight_method req.hdr(access-control-request-method) -m found",
-    ...corsLines,
-    ...redirectLines(),
+    // CORS state only when some route has a CORS policy (adding one changes the config anyway).
+    ...(corsLines.length === 0
+      ? []
+      : [
+          "  http-request set-var(txn.cors) var(txn.route),field(2,|)",
+          "  http-request set-var(txn.origin) req.hdr(origin)",
+          "  acl preflight method OPTIONS",
+          "  acl preflight_method req.hdr(access-control-request-method) -m found",
+          ...corsLines,
+        ]),
     ...authLines,
     ...pathLines(),
     `  use_backend %[var(txn.route),field(3,|)] if ${IS_B}`,
+    `  use_backend ${REDIRECT_BACKEND} if { var(txn.kind) -m str R }`,
     "",
   ];
 }
 
-function redirectLines(): string[] {
-  const isR = "{ var(txn.kind) -m str R }";
+/** The backend redirect rules are answered in (no servers: every request ends in its rules). */
+export const REDIRECT_BACKEND = "_slipway_redirect";
+
+/**
+ * Redirects live in a backend of their own rather than in the frontend, so that the requests an
+ * app serves (nearly all of them) skip their 14 rules: every frontend rule is evaluated for every
+ * request, and the rules are most of what the router adds per request (bench/router).
+ */
+function redirectBackend(): string[] {
   return [
-    `  http-request set-var(txn.r_auth) var(txn.route),field(5,|) if ${isR}`,
-    `  http-request set-var(txn.r_auth) var(txn.host) if ${isR} { var(txn.r_auth),length -m int eq 0 }`,
-    `  http-request set-var(txn.r_uri) var(txn.route),field(7,|) if ${isR}`,
-    `  http-request set-var(txn.r_uri) url if ${isR} { var(txn.r_uri),length -m int eq 0 }`,
-    `  http-request set-var(txn.r_loc) var(txn.route),field(4,|),concat(://,txn.r_auth) if ${isR}`,
-    `  http-request set-var(txn.r_port) var(txn.route),field(6,|) if ${isR}`,
-    `  http-request set-var(txn.r_loc) var(txn.r_loc),concat(,txn.r_port),concat(,txn.r_uri) if ${isR}`,
+    `backend ${REDIRECT_BACKEND}`,
+    "  http-request set-var(txn.r_auth) var(txn.route),field(5,|)",
+    "  http-request set-var(txn.r_auth) var(txn.host) if { var(txn.r_auth),length -m int eq 0 }",
+    "  http-request set-var(txn.r_uri) var(txn.route),field(7,|)",
+    "  http-request set-var(txn.r_uri) url if { var(txn.r_uri),length -m int eq 0 }",
+    "  http-request set-var(txn.r_loc) var(txn.route),field(4,|),concat(://,txn.r_auth)",
+    "  http-request set-var(txn.r_port) var(txn.route),field(6,|)",
+    "  http-request set-var(txn.r_loc) var(txn.r_loc),concat(,txn.r_port),concat(,txn.r_uri)",
     ...REDIRECT_CODES.map(
       (code) =>
-        `  http-request redirect location %[var(txn.r_loc)] code ${code} if ${isR} { var(txn.route),field(3,|) -m str ${code} }`,
+        `  http-request redirect location %[var(txn.r_loc)] code ${code} if { var(txn.route),field(3,|) -m str ${code} }`,
     ),
     ...RETURN_CODES.map(
       (code) =>
-        `  http-request return status ${code} hdr Location "%[var(txn.r_loc)]" if ${isR} { var(txn.route),field(3,|) -m str ${code} }`,
+        `  http-request return status ${code} hdr Location "%[var(txn.r_loc)]" if { var(txn.route),field(3,|) -m str ${code} }`,
     ),
+    "",
   ];
 }
 
-/** Strips N bytes as a sum of powers of two (HAProxy 2.6's `bytes` takes no variable), then rewrites. */
+/**
+ * Strips N bytes as a sum of powers of two (HAProxy 2.6's `bytes` takes no variable), then
+ * rewrites. `txn.strip` and `txn.rw` are set for backend routes only, so the rules after those
+ * two test them alone: each rule is evaluated for every request, and a route that neither strips
+ * nor rewrites (most of them) then costs one cheap test per rule.
+ */
 function pathLines(): string[] {
+  const strips = "{ var(txn.strip) -m int gt 0 }";
   return [
     `  http-request set-var(txn.strip) var(txn.route),field(4,|) if ${IS_B}`,
     `  http-request set-var(txn.rw) var(txn.route),field(5,|) if ${IS_B}`,
-    "  http-request set-var(txn.p) var(txn.path)",
+    `  http-request set-var(txn.p) var(txn.path) if ${strips}`,
     ...STRIP_BITS.map(
       (bit) =>
-        `  http-request set-var(txn.p) var(txn.p),bytes(${bit}) if ${IS_B} { var(txn.strip),and(${bit}) -m int gt 0 }`,
+        `  http-request set-var(txn.p) var(txn.p),bytes(${bit}) if { var(txn.strip),and(${bit}) -m int gt 0 }`,
     ),
     "  acl has_rewrite var(txn.rw),length -m int gt 0",
-    `  http-request set-var(txn.p) var(txn.p),bytes(1) if ${IS_B} has_rewrite { var(txn.rw) -m end / } { var(txn.p) -m beg / }`,
-    `  http-request set-var(txn.p) var(txn.rw),concat(,txn.p) if ${IS_B} has_rewrite`,
-    `  http-request set-var(txn.p) str(/),concat(,txn.p) if ${IS_B} !has_rewrite !{ var(txn.p) -m beg / }`,
-    `  http-request set-path %[var(txn.p)] if ${IS_B} { var(txn.strip) -m int gt 0 }`,
+    "  http-request set-var(txn.p) var(txn.p),bytes(1) if has_rewrite { var(txn.rw) -m end / } { var(txn.p) -m beg / }",
+    "  http-request set-var(txn.p) var(txn.rw),concat(,txn.p) if has_rewrite",
+    `  http-request set-var(txn.p) str(/),concat(,txn.p) if ${strips} !has_rewrite !{ var(txn.p) -m beg / }`,
+    `  http-request set-path %[var(txn.p)] if ${strips}`,
   ];
 }
 
