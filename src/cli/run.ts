@@ -20,11 +20,14 @@ Usage:
       Run the API and the controllers (default 127.0.0.1:8420, data in /var/lib/slipway).
       Apps: --http-listen (127.0.0.1:8080), --https-listen (127.0.0.1:8443, certificates from the
       local CA: see \`slipway ca export\`), --jwks-refresh SECONDS (900) for slipway_auth issuers.
+      --acme-directory URL [--acme-email E] [--acme-ca-file PEM]: ACME certificates for custom domains.
       --sandbox-runtime runsc|bwrap|process forces what apps run in (default: the strongest that works).
+      --autoscale-interval-seconds (15), --autoscale-stabilization-seconds (300),
+      --min-inactivity-seconds (600, the shortest inactivity_sleep allowed).
+      Apps keep running when it stops; the next server adopts them (--stop-instances-on-exit: not).
   slipway doctor [--data-dir DIR] [--url URL] [--token T]
       Check runsc, bwrap, haproxy, buildah/skopeo/umoci, nft, cgroups, the data dir and the server's
       node status: OK/WARN/FAIL lines, exit 1 on any FAIL.
-      Apps keep running when it stops; the next server adopts them (--stop-instances-on-exit: not).
   slipway stop --all [--data-dir DIR] [--network-prefix P]
       Stop the instances, app networks and HAProxy a stopped server left running.
 ${APPS_USAGE.map((u) => `  ${u}`).join("\n")}
