@@ -83,6 +83,11 @@ describe("app network host (fake ip/nft)", () => {
     assert.notEqual(first.ip, second.ip);
     assert.equal(first.netnsPath, `/var/run/netns/${first.netns}`);
     assert.ok(host.calls.includes(`ip -n ${first.netns} addr replace ${first.ip}/26 dev eth0`));
+    // A reused address must not keep the previous instance's MAC in the host's neighbour table.
+    assert.ok(
+      host.calls.includes(`ip neigh flush to ${first.ip}`),
+      "the address's neighbour entry is forgotten",
+    );
     assert.ok(!host.calls.some((c) => c.includes("route replace default")), "no egress: no default route");
     assert.deepEqual((await net.listAttached("app-1")).map((n) => n.ip).sort(), [first.ip, second.ip].sort());
   });

@@ -248,6 +248,10 @@ export function createAppNetworkHost(options: AppNetworkHostOptions = {}): AppNe
         await run("ip", ["link", "set", "dev", net.veth, "type", "bridge_slave", "isolated", "on"]);
       await run("ip", ["-n", net.netns, "link", "set", "lo", "up"]);
       await configure(net, app.egress);
+      // The address may have been an instance's that just stopped: the host's neighbour entry
+      // would still name that instance's MAC, and connections to the new one would stall for the
+      // kernel's ARP delay (5 s) until it asks again. Forget it now, so the first SYN asks.
+      await run("ip", ["neigh", "flush", "to", net.ip]).catch(() => undefined);
     } catch (err) {
       await detach(net.netns);
       throw err;
