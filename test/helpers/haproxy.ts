@@ -75,9 +75,23 @@ export async function startEcho(name: string): Promise<{ server: Server; port: n
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/** A loopback port that was free a moment ago. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port that was free a moment ago and that this process has not
+ * handed out before. The kernel may give the same port to two successive
+ * `listen(0)` calls once the first socket is closed, so callers that take
+ * several ports before starting anything (Pebble takes four) would otherwise
+ * get the same one twice and fail with EADDRINUSE.
+ */
 export async function freePort(): Promise<number> {
-  const { server, port } = await startEcho("probe");
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { server, port } = await startEcho("probe");
+    await new Promise((resolve) => server.close(resolve));
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("no loopback port this process has not handed out before after 100 attempts");
 }
