@@ -61,6 +61,28 @@ async function bare(port: number): Promise<number> {
   }
 }
 
+/**
+ * The same app on the stack's own Node as a bare host process: a private mount namespace binds
+ * the app at the stack's /workspace and chroots into the stack; no other namespace, no cgroup,
+ * no sandbox. This is the sandboxed instance minus the sandbox: the same binary reading the same
+ * files.
+ */
+async function bareOnStack(rootfs: string, port: number): Promise<number> {
+  const started = performance.now();
+  const script = `mount --bind -o ro "$1" "$2/workspace" && exec chroot "$2" /usr/bin/node /workspace/server.js`;
+  const child = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script, "sh", appDir, rootfs], {
+    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", PORT: String(port) },
+    stdio: "ignore",
+  });
+  try {
+    await untilReady("127.0.0.1", port);
+    return performance.now() - started;
+  } finally {
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -74,6 +96,7 @@ async function main(): Promise<void> {
   const appId = `bench-${process.pid}`;
   const sandboxed: number[] = [];
   const host: number[] = [];
+  const hostOnStack: number[] = [];
   // The same instance machinery (namespace, cgroup, hosts file, spec) without gVisor: what the
   // sandbox itself costs, apart from everything else a start does.
   const bwrap: number[] = [];
@@ -101,6 +124,7 @@ async function main(): Promise<void> {
         network,
         stateRoot: join(work, "state"),
         bundleRoot: join(work, "bundles"),
+        ...(process.env.RUNSC ? { runscPath: process.env.RUNSC } : {}),
       });
       try {
         await untilReady(network.ip, 8080);
@@ -111,6 +135,7 @@ async function main(): Promise<void> {
     };
     for (let round = 0; round < ROUNDS; round++) {
       host.push(await bare(20_000 + (process.pid % 20_000) + round));
+      hostOnStack.push(await bareOnStack(rootfs, 40_000 + (process.pid % 20_000) + round));
       sandboxed.push(await timed(round, "runsc", startInstance));
       bwrap.push(await timed(round, "bwrap", (o) => startHostInstance({ ...o, runtime: "bwrap" })));
       plain.push(await timed(round, "process", (o) => startHostInstance({ ...o, runtime: "process" })));
@@ -127,6 +152,8 @@ async function main(): Promise<void> {
     unit: "ms, spawn to first HTTP 200 from the host",
     sandboxed: { medianMs: Math.round(median(sandboxed)), samples: round2(sandboxed) },
     bareHostProcess: { medianMs: Math.round(median(host)), samples: round2(host) },
+    bareOnStack: { medianMs: Math.round(median(hostOnStack)), samples: round2(hostOnStack) },
+    ratioToBareOnStack: Number((median(sandboxed) / median(hostOnStack)).toFixed(2)),
     ratio: Number((median(sandboxed) / median(host)).toFixed(2)),
     bwrapInstance: { medianMs: Math.round(median(bwrap)), samples: round2(bwrap) },
     processInstance: { medianMs: Math.round(median(plain)), samples: round2(plain) },
