@@ -86,6 +86,24 @@ describe("renderHaproxyConfig", () => {
     );
   });
 
+  it("strips and rewrites paths only in backends a route strips or rewrites for, and in spares", () => {
+    const [frontend = "", ...backends] = rendered.config.split("\nbackend ");
+    assert.doesNotMatch(frontend, /txn\.strip|set-path/);
+    const rewriting = backends.filter((b) => b.includes("set-path")).map((b) => b.split("\n")[0]);
+    // shop__api: /api is stripped and /v2 rewritten; shop__web is routed at / (nothing to strip).
+    assert.deepEqual(rewriting, ["shop__api", "spare__0"]);
+    const plainTable = routeTable([
+      { name: "plain", spec: normalize({ name: "plain", services: [{ name: "web", http_port: 8080 }] }) },
+    ]);
+    const plain = renderHaproxyConfig(plainTable, {
+      httpPort: 1,
+      statsSocket: "/s",
+      mapDir: "/m",
+      spareBackends: 0,
+    });
+    assert.doesNotMatch(plain.config, /txn\.strip|set-path|txn\.kind/);
+  });
+
   it("renders regex CORS origins anchored, single-quoted, on an Origin of bounded length", () => {
     assert.match(
       rendered.config,

@@ -134,7 +134,8 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOpt
     ...acmeBackendLines(options.acme),
     ...redirectBackend(),
     ...Array.from({ length: options.spareBackends ?? 4 }, (_, i) =>
-      backendSection({ name: spareBackendName(i), port: 8080 }, options),
+      // Spares take apps added at run time, whatever their routes strip or rewrite.
+      backendSection({ name: spareBackendName(i), port: 8080, rewritesPath: true }, options),
     ).flat(),
   ];
   return {
@@ -238,7 +239,7 @@ function metricsFrontend(socket: string | undefined): string[] {
 const REDIRECT_CODES = [301, 302, 303, 307, 308] as const;
 const RETURN_CODES = [300, 304] as const;
 const STRIP_BITS = [256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
-const IS_B = "{ var(txn.kind) -m str B }";
+const IS_B = "{ var(txn.route) -m beg B| }";
 
 function frontendSection(
   o: HaproxyConfigOptions,
@@ -260,7 +261,6 @@ function frontendSection(
     '  http-request return status 404 content-type "text/plain; charset=utf-8" string "No app is routed here.\\n" unless { var(txn.route) -m beg B| R| }',
     ...fairnessFrontendLines(o.fairness),
     ...exceptAcmeChallenges(httpsRedirectLines(o.tls), o.acme),
-    "  http-request set-var(txn.kind) var(txn.route),field(1,|)",
     // CORS state only when some route has a CORS policy (adding one changes the config anyway).
     ...(corsLines.length === 0
       ? []
@@ -272,9 +272,8 @@ function frontendSection(
           ...corsLines,
         ]),
     ...authLines,
-    ...pathLines(),
     `  use_backend %[var(txn.route),field(3,|)] if ${IS_B}`,
-    `  use_backend ${REDIRECT_BACKEND} if { var(txn.kind) -m str R }`,
+    `  use_backend ${REDIRECT_BACKEND} if { var(txn.route) -m beg R| }`,
     "",
   ];
 }
@@ -311,15 +310,17 @@ function redirectBackend(): string[] {
 
 /**
  * Strips N bytes as a sum of powers of two (HAProxy 2.6's `bytes` takes no variable), then
- * rewrites. `txn.strip` and `txn.rw` are set for backend routes only, so the rules after those
- * two test them alone: each rule is evaluated for every request, and a route that neither strips
- * nor rewrites (most of them) then costs one cheap test per rule.
+ * rewrites. These 14 rules live only in the backends some route strips or rewrites for (and in
+ * spares and static sites' backends), not in the frontend: every rule there is evaluated for
+ * every request, and the requests of the routes that neither strip nor rewrite (most of them)
+ * then pay for none of them (bench/router). Backend rules run after the frontend's, so JWT and
+ * CORS rules still see the request's own path.
  */
-function pathLines(): string[] {
+export function pathLines(): string[] {
   const strips = "{ var(txn.strip) -m int gt 0 }";
   return [
-    `  http-request set-var(txn.strip) var(txn.route),field(4,|) if ${IS_B}`,
-    `  http-request set-var(txn.rw) var(txn.route),field(5,|) if ${IS_B}`,
+    "  http-request set-var(txn.strip) var(txn.route),field(4,|)",
+    "  http-request set-var(txn.rw) var(txn.route),field(5,|)",
     `  http-request set-var(txn.p) var(txn.path) if ${strips}`,
     ...STRIP_BITS.map(
       (bit) =>
@@ -333,7 +334,7 @@ function pathLines(): string[] {
   ];
 }
 
-type BackendShape = Pick<BackendSpec, "name" | "port" | "healthPath" | "protocol">;
+type BackendShape = Pick<BackendSpec, "name" | "port" | "healthPath" | "protocol" | "rewritesPath">;
 
 function backendSection(b: BackendShape, o: HaproxyConfigOptions): string[] {
   const slots = o.backendSlots?.[b.name] ?? o.slots ?? 10;
@@ -355,6 +356,7 @@ function backendSection(b: BackendShape, o: HaproxyConfigOptions): string[] {
     `backend ${b.name}`,
     "  balance roundrobin",
     ...fairnessBackendLines(o.fairness, slots),
+    ...(b.rewritesPath === true ? pathLines() : []),
     ...(b.healthPath === undefined ? [] : [`  option httpchk GET ${b.healthPath}`]),
     ...servers,
     "",

@@ -72,6 +72,8 @@ export interface BackendSpec {
   auth?: AuthPolicy;
   /** `HTTP2`: the instances speak cleartext HTTP/2 (h2c); absent: HTTP/1.1. */
   protocol?: "HTTP2";
+  /** Some route to the backend strips a prefix or rewrites the path; absent: none does. */
+  rewritesPath?: true;
 }
 
 /** The whole table. Hosts sorted by name; rules in evaluation order. */
@@ -281,6 +283,13 @@ function portOf(spec: AppSpec, component: string): number | undefined {
 /** The backends of the app's components that some rule sends traffic to. */
 function backendsOf(app: RoutedApp, rules: readonly RouteRule[]): BackendSpec[] {
   const used = new Set(rules.flatMap((r) => (r.action.kind === "backend" ? [r.action.backend] : [])));
+  const rewritten = new Set(
+    rules.flatMap((r) =>
+      r.action.kind === "backend" && (r.action.stripPrefix || r.action.rewrite !== undefined)
+        ? [r.action.backend]
+        : [],
+    ),
+  );
   const components = [...(app.spec.services ?? []), ...(app.spec.static_sites ?? [])];
   return components.flatMap((c) => {
     const name = backendName(app.name, c.name);
@@ -298,6 +307,7 @@ function backendsOf(app: RoutedApp, rules: readonly RouteRule[]): BackendSpec[] 
         ...(healthPath ? { healthPath } : {}),
         ...(auth ? { auth } : {}),
         ...(h2 ? { protocol: "HTTP2" as const } : {}),
+        ...(rewritten.has(name) ? { rewritesPath: true as const } : {}),
       },
     ];
   });

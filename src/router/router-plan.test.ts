@@ -243,7 +243,27 @@ describe("planRouterChanges", () => {
       d__web: "d__web",
     });
     assert.match(plan.config?.maps[PREFIX_MAP] ?? "", /^b\.localhost\/ B\|\|b__web\|0\|$/m);
-    assert.match(plan.config?.config ?? "", /backend spare__0\n.*\n {2}server-template s 1-2 /);
+    assert.match(plan.config?.config ?? "", /backend spare__0\n(?:.*\n)*? {2}server-template s 1-2 /);
+  });
+
+  it("reloads when a backend gains its first route that strips a prefix, and not for another one", () => {
+    const prefixed = (...prefixes: string[]): AppSpec => ({
+      ...svc("a"),
+      ingress: {
+        rules: prefixes.map((prefix) => ({ match: { path: { prefix } }, component: { name: "web" } })),
+      },
+    });
+    const s = started(desired([prefixed("/")], { a: [ep("a1", 1)] }));
+    const strips = planRouterChanges(s, desired([prefixed("/api", "/")], { a: [ep("a1", 1)] }), opts());
+    assert.deepEqual([strips.reload, strips.reasons], [true, ["backend a__web changed"]]);
+    assert.match(strips.config?.config ?? "", /backend a__web\n(?:.*\n)*? {2}http-request set-path /);
+    const more = planRouterChanges(
+      strips.next,
+      desired([prefixed("/v1", "/api", "/")], { a: [ep("a1", 1)] }),
+      opts(),
+    );
+    assert.equal(more.reload, false);
+    assert.deepEqual(kinds(more.runtime), [`map ${PREFIX_MAP}`]);
   });
 
   it("reloads with more slots when a backend outgrows its own", () => {

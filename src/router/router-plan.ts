@@ -52,7 +52,7 @@ export function planRouterChanges(
 }
 
 const settings = (b: BackendSpec) =>
-  JSON.stringify([b.port, b.healthPath ?? null, b.auth ?? null, b.protocol ?? null]);
+  JSON.stringify([b.port, b.healthPath ?? null, b.auth ?? null, b.protocol ?? null, b.rewritesPath ?? null]);
 
 /** Plain backends can run on a spare: no health check, no JWT, HTTP/1.1. */
 const plain = (b: BackendSpec) =>

@@ -32,7 +32,7 @@ export const MAX_AUDIENCES = 8;
 /** A `kid` goes into an ACL pattern and a file name: only these characters are accepted. */
 export const KID_PATTERN = /^[A-Za-z0-9._~+/=-]{1,128}$/;
 
-const IS_B = "{ var(txn.kind) -m str B }";
+const IS_B = "{ var(txn.route) -m beg B| }";
 
 /**
  * Lines for the frontend, after routing and before `use_backend`. Policies get ids `j0`, `j1`,

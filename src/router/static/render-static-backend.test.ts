@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { pathLines } from "../haproxy-config.js";
 import { renderStaticBackend, renderStaticCache } from "./render-static-backend.js";
 
 const server = { host: "127.0.0.1", port: 9000 };
 
 describe("renderStaticBackend", () => {
-  it("names the site, replaces Host and uses the edge cache", () => {
+  it("names the site, replaces Host, strips the route's prefix before the edge cache and uses it", () => {
     assert.equal(
       renderStaticBackend({ app: "shop", component: "site" }, { server }),
       [
@@ -13,6 +14,7 @@ describe("renderStaticBackend", () => {
         "  http-request set-header x-slipway-site shop/site",
         "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
         "  http-request set-header Host site.shop.static.slipway.internal",
+        ...pathLines(),
         "  http-request cache-use slipway_static",
         "  http-response cache-store slipway_static",
         "  server static 127.0.0.1:9000",

@@ -4,6 +4,7 @@
  * `X-Slipway-Site`. Pure text, to be placed in the config `renderHaproxyConfig` makes (whose
  * frontend already sends a site's routes to `backendName(app, component)`).
  */
+import { pathLines } from "../haproxy-config.js";
 import { backendName } from "../route-table.js";
 import { SITE_HEADER } from "./static-server.js";
 
@@ -93,6 +94,8 @@ export function renderStaticBackend(site: StaticBackendSite, options: StaticBack
     `  http-request set-header ${SITE_HEADER} ${staticSiteKey(site.app, site.component)}`,
     "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
     `  http-request set-header Host ${staticSiteHost(site.app, site.component)}`,
+    // Before cache-use: the cache key is the path the site is asked for.
+    ...pathLines(),
     ...(cached ? [`  http-request cache-use ${cache}`, `  http-response cache-store ${cache}`] : []),
     ...(options.cacheStatusHeader === true
       ? [
