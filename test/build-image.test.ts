@@ -21,7 +21,12 @@ import {
 } from "../src/build/index.js";
 import { startBuildEgressOnPrefix } from "../src/main/build-egress.js";
 import { SlipwayError } from "../src/resources/index.js";
-import { DEFAULT_BUILD_EGRESS_ALLOW, renderOciSpec, startSandbox } from "../src/runtime/local/index.js";
+import {
+  DEFAULT_BUILD_EGRESS_ALLOW,
+  releaseRunscRoots,
+  renderOciSpec,
+  startSandbox,
+} from "../src/runtime/local/index.js";
 import {
   pushTreeImage,
   registryDigest,
@@ -103,6 +108,7 @@ describe("image builds and pulls", { timeout: 900_000 }, () => {
 
   after(async () => {
     await registry?.stop();
+    if (work !== undefined) await releaseRunscRoots(work);
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { detectSandboxRuntime } from "../src/runtime/local/detect-runtime.js";
 import { type OciSpecInput, renderOciSpec } from "../src/runtime/local/oci-spec.js";
+import { releaseRunscRoots } from "../src/runtime/local/runsc-root.js";
 import {
   runSandbox,
   type SandboxNetwork,
@@ -64,6 +65,7 @@ describe("gVisor sandbox (runsc)", { timeout: 60_000 }, () => {
   });
 
   after(async () => {
+    await releaseRunscRoots(work);
     await rm(work, { recursive: true, force: true });
   });
 

@@ -238,6 +238,16 @@ describe("a restarted server adopts what the previous one left running", { timeo
     assert.ok(victim !== undefined && survivor !== undefined);
     assert.equal(await server?.stop(), 0);
     execFileSync("runsc", ["--root", stateRoot, "kill", victim, "KILL"]);
+    // runsc kill returns once the signal is sent; the sandbox ends a moment later. It must have
+    // ended before the next server looks, or that server adopts it and sees it end.
+    await waitFor(
+      () => {
+        const state = execFileSync("runsc", ["--root", stateRoot, "state", victim], { encoding: "utf8" });
+        return (JSON.parse(state) as { status: string }).status !== "running";
+      },
+      10_000,
+      "the killed sandbox to stop",
+    );
     // An orphan: a sandbox under this server's state root whose labels name no Instance.
     const bundle = join(dir, "orphan");
     const config = JSON.parse(

@@ -9,7 +9,12 @@ import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { runningHaproxyPid } from "../router/index.js";
-import { createAppNetworkHost, listContainers, stopContainer } from "../runtime/local/index.js";
+import {
+  createAppNetworkHost,
+  listContainers,
+  releaseRunscRoots,
+  stopContainer,
+} from "../runtime/local/index.js";
 
 /** Options of {@link stopAll}. */
 export interface StopAllOptions {
@@ -30,6 +35,8 @@ export async function stopAll(options: StopAllOptions): Promise<{ sandboxes: num
   );
   for (const dir of ["bundles", "output", "hosts"])
     await rm(join(workRoot, dir), { recursive: true, force: true });
+  // Nothing of runsc's stays mounted in the data dir: it can be removed now.
+  await releaseRunscRoots(options.dataDir);
   await createAppNetworkHost({ prefix: options.networkPrefix ?? "slw" }).removeAll();
   const routerDir = join(options.dataDir, "router");
   const pid = await runningHaproxyPid(routerDir);

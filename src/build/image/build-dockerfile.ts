@@ -6,6 +6,7 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { releaseRunscRoots } from "../../runtime/local/index.js";
 import {
   type BuildEnv,
   BuildError,
@@ -195,6 +196,7 @@ export async function buildDockerfile(options: BuildDockerfileOptions): Promise<
     await tool(["rmi", "--force", tag], {}, AbortSignal.timeout(60_000)).catch(() => undefined);
     await cleanupRunsc(options.tools?.runsc ?? "runsc", runscState, tmp, mask);
     await release?.().catch(() => undefined);
+    await releaseRunscRoots(work).catch(() => undefined);
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -15,7 +15,7 @@ test("runscWrapperScript bounds delete and passes everything else to runsc with 
   });
   assert.match(text, /^#!\/bin\/sh\n/);
   assert.match(text, /\nRUNSC='\/usr\/bin\/runsc'\n/);
-  assert.match(text, /\nset -- --root '\/w\/it'\\''s' "\$@"\n/);
+  assert.match(text, /\nset -- --root '\/w\/it'\\''s' --overlay2=none "\$@"\n/);
   assert.match(text, /timeout -k 2 7 "\$RUNSC" "\$@"\n {4}exit 0/);
   assert.match(text, /\nexec "\$RUNSC" "\$@"\n$/);
   assert.doesNotMatch(text, /nsenter|unshare/, "no namespace handling without a namespace");
@@ -37,7 +37,7 @@ test("with a namespace, create and run put the address back and hide /proc/sys/n
   );
 });
 
-test("the written wrapper hands runsc exactly its arguments, behind --root", async () => {
+test("the written wrapper hands runsc exactly its arguments, behind --root and --overlay2=none", async () => {
   const dir = await mkdtemp(join(tmpdir(), "slipway-wrapper-"));
   try {
     // A stand-in runsc that records its argv: the script's argument handling is what is tested.
@@ -47,7 +47,15 @@ test("the written wrapper hands runsc exactly its arguments, behind --root", asy
     const wrapper = await writeRunscWrapper({ dir, runscPath: fake, stateRoot: join(dir, "st ate") });
     await promisify(execFile)(wrapper, ["--log-format", "json", "start", "a b"]);
     const argv = (await readFile(join(dir, "argv"), "utf8")).split("\n").slice(0, -1);
-    assert.deepEqual(argv, ["--root", join(dir, "st ate"), "--log-format", "json", "start", "a b"]);
+    assert.deepEqual(argv, [
+      "--root",
+      join(dir, "st ate"),
+      "--overlay2=none",
+      "--log-format",
+      "json",
+      "start",
+      "a b",
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -59,7 +59,9 @@ RUNSC=${quote(options.runscPath ?? "runsc")}
 # The sandbox makes its chroot under TMPDIR after dropping to an unprivileged user (all network
 # modes but host): buildah's TMPDIR, inside the build's private 0700 folder, is out of its reach.
 export TMPDIR=/tmp
-set -- --root ${quote(options.stateRoot)} "$@"
+# --overlay2=none: RUN steps write to buildah's container root itself (current runsc would keep
+# their writes in an overlay of its own, and the layer would come out empty).
+set -- --root ${quote(options.stateRoot)} --overlay2=none "$@"
 for arg in "$@"; do
   # runsc delete may hang waiting for its gofer (Debian 12's runsc): bound it and report success.
   if [ "$arg" = delete ]; then

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBounded } from "./runsc-command.js";
+import { releaseRunscRoots } from "./runsc-root.js";
 
 /** The isolation found; the caller must report a `process` fallback loudly, with its reason. */
 export type SandboxRuntime =
@@ -93,6 +94,7 @@ async function smokeRun(runsc: string, timeoutMs: number): Promise<string | unde
       ? `runsc do true took over ${timeoutMs} ms`
       : firstLine(run.stderr) || `exit code ${run.code}`;
   } finally {
+    await releaseRunscRoots(stateRoot).catch(() => undefined);
     await rm(stateRoot, { recursive: true, force: true });
   }
 }

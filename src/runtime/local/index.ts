@@ -113,6 +113,7 @@ export {
 } from "./oci-spec.js";
 export { type OutputTail, type OutputTailOptions, removeOutput, tailOutput } from "./output-tail.js";
 export { type CgroupLimits, createOwnCgroup, type OwnCgroup } from "./own-cgroup.js";
+export { NULL_NETNS, nullNetnsMounts, releaseRunscRoots } from "./runsc-root.js";
 export {
   type ContainerRef,
   runSandbox,
