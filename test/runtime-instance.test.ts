@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer, type Server } from "node:net";
-import { networkInterfaces, tmpdir } from "node:os";
+import { availableParallelism, networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type RunBuildOptions, runBuild, type StoredArtifact } from "../src/build/index.js";
@@ -24,6 +24,7 @@ import {
   type InstanceNetwork,
   instanceLimits,
   listInstances,
+  readSandboxCpus,
   renderHostsFile,
   type StartInstanceOptions,
   type Supervisor,
@@ -330,6 +331,25 @@ describe("app instances (gVisor, per-app networks)", { timeout: 900_000 }, () =>
     assert.deepEqual([second.oomKilled, second.restartCount, second.delayMs], [false, 2, 2000]);
     await supervisor.stop({ graceMs: 2000 });
     assert.equal(supervisor.current(), undefined);
+  });
+
+  it("starts with a CPU boost and drops to the plan's quota once it is reported started", async () => {
+    const spare = nets.get("spare")!;
+    await net.reset(spare);
+    const boosted = await startInstance(options("boost", probe!, spare));
+    try {
+      // The plan (instanceLimits()) has 1 CPU: twice that, but never more than the host has.
+      const startup = Math.min(2, availableParallelism());
+      // Answering: the sandbox and its cgroup exist (runsc makes the cgroup as it boots).
+      await waitFor(() => answers(`http://${spare.ip}:8080/`), 30_000, "boost to answer");
+      assert.equal(await readSandboxCpus(boosted.id), startup);
+      const listed = (await listInstances(stateRoot())).find((l) => l.id === boosted.id);
+      assert.equal(listed?.cpus, 1, "the plan's CPUs are recorded for the next control plane");
+      await boosted.started();
+      assert.equal(await readSandboxCpus(boosted.id), 1);
+    } finally {
+      await boosted.stop({ graceMs: 0 });
+    }
   });
 
   it("stop() drains with SIGTERM, and SIGKILLs after the grace period", async () => {

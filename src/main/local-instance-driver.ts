@@ -280,6 +280,7 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
             const timer = setTimeout(() => {
               if (state.ready) return;
               everReady = true;
+              void handle.started();
               set({ phase: "Running", ready: true, readyAt: state.readyAt ?? new Date().toISOString() });
             }, WORKER_SETTLE_MS);
             void handle.wait().finally(() => clearTimeout(timer));
@@ -294,6 +295,8 @@ export function createLocalInstanceDriver(options: LocalInstanceDriverOptions): 
             onProbe: (health) => {
               if (health.state === "ready") {
                 everReady = true;
+                // Ready: the startup CPU boost has done its job (ADR 0029).
+                void handle.started();
                 if (!state.ready)
                   set({ phase: "Running", ready: true, readyAt: state.readyAt ?? new Date().toISOString() });
               } else if (

@@ -15,10 +15,18 @@ import {
   startDetachedSandbox,
   watchSandbox,
 } from "./detached-sandbox.js";
-import type { InstanceExit, InstanceHandle, ListedInstance, StartInstanceOptions } from "./instance.js";
+import {
+  boostWindowOf,
+  type InstanceExit,
+  type InstanceHandle,
+  type ListedInstance,
+  type StartInstanceOptions,
+  startupCpusOf,
+} from "./instance.js";
 import { renderInstanceSpec } from "./instance-spec.js";
 import { removeOutput, tailOutput } from "./output-tail.js";
 import { runBounded } from "./runsc-command.js";
+import { type StartupBoost, startupBoost } from "./startup-boost.js";
 
 /** Options of {@link startDetachedInstance}: startInstance's, plus where output files go. */
 export interface DetachedInstanceOptions extends StartInstanceOptions {
@@ -48,7 +56,7 @@ export interface DetachedInstanceHandle extends InstanceHandle {
 export async function startDetachedInstance(
   options: DetachedInstanceOptions,
 ): Promise<DetachedInstanceHandle> {
-  const { spec, port } = renderInstanceSpec(options);
+  const { spec, port } = renderInstanceSpec({ ...options, startupCpus: startupCpusOf(options) });
   const oomBefore = await readHostOomKills();
   const runscPath = options.runscPath ?? "runsc";
   const bundleDir = join(options.bundleRoot, options.id);
@@ -62,6 +70,7 @@ export async function startDetachedInstance(
     network: "sandbox",
   });
   return instanceHandle(sandbox, {
+    boost: startupBoost(sandbox.id, options.size.cpus, { windowMs: boostWindowOf(options) }),
     ip: options.network.ip,
     port,
     oomBefore,
@@ -83,7 +92,11 @@ export async function adoptInstance(options: AdoptInstanceOptions): Promise<Deta
     cgroupsPath: `/${listed.id}`,
     runscPath,
   });
+  // A boost a previous control plane began has lost its timer: it ends now.
+  const boost = listed.cpus === undefined ? undefined : startupBoost(listed.id, listed.cpus);
+  await boost?.end();
   return instanceHandle(sandbox, {
+    ...(boost === undefined ? {} : { boost }),
     ip: listed.ip,
     port: listed.port,
     oomBefore: await readHostOomKills(),
@@ -96,6 +109,8 @@ export async function adoptInstance(options: AdoptInstanceOptions): Promise<Deta
 }
 
 interface HandleFacts {
+  /** The startup CPU boost; absent for a sandbox adopted without a recorded plan. */
+  boost?: StartupBoost;
   ip: string;
   port: number;
   oomBefore: number | undefined;
@@ -160,6 +175,7 @@ function instanceHandle(sandbox: DetachedSandboxHandle, facts: HandleFacts): Det
     port: facts.port,
     wait: () => exit,
     stop: (o = {}) => stop(o.graceMs),
+    started: async () => facts.boost?.end(),
     release: async () => {
       sandbox.release();
       await tails[0]?.release(Buffer.byteLength(partial.stdout));

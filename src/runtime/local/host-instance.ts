@@ -114,6 +114,8 @@ export async function startHostInstance(options: StartHostInstanceOptions): Prom
     port,
     wait: () => exit,
     stop: (o = {}) => stop(o.graceMs),
+    // The fallbacks start at the plan's CPUs: no startup boost to end (ADR 0029).
+    started: async () => undefined,
   };
   if (child.pid !== undefined) handle.pid = child.pid;
   return handle;

@@ -130,6 +130,7 @@ export {
   type SandboxChoice,
   type SandboxRuntimeName,
 } from "./sandbox-choice.js";
+export { boostedCpus, readSandboxCpus, STARTUP_BOOST_MS, setSandboxCpus } from "./startup-boost.js";
 export {
   type BackoffSettings,
   DEFAULT_BACKOFF,

@@ -58,6 +58,13 @@ describe("renderInstanceSpec", () => {
     );
   });
 
+  it("starts at startupCpus when given (the boost) and records the plan's CPUs for later", () => {
+    assert.deepEqual(renderInstanceSpec(input).spec.linux.resources.cpu, { quota: 100_000, period: 100_000 });
+    const boosted = renderInstanceSpec({ ...input, startupCpus: 2 }).spec;
+    assert.deepEqual(boosted.linux.resources.cpu, { quota: 200_000, period: 100_000 });
+    assert.equal(JSON.parse(boosted.annotations?.["dev.slipway.instance"] ?? "{}").cpus, 1);
+  });
+
   it("sets PORT and HOME over the artifact's and the caller's env", () => {
     const env = renderInstanceSpec(input).spec.process.env;
     assert.ok(env.includes("PORT=3000") && env.includes("HOME=/tmp"), env.join(" "));
@@ -65,9 +72,9 @@ describe("renderInstanceSpec", () => {
     assert.ok(!env.includes("PORT=1") && !env.includes("HOME=/root"));
   });
 
-  it("stores the address, port, artifact and labels as annotations", () => {
+  it("stores the address, port, artifact, plan CPUs and labels as annotations", () => {
     assert.deepEqual(renderInstanceSpec(input).spec.annotations, {
-      "dev.slipway.instance": JSON.stringify({ ip: "10.89.0.2", port: 3000, artifact: "abc" }),
+      "dev.slipway.instance": JSON.stringify({ ip: "10.89.0.2", port: 3000, artifact: "abc", cpus: 1 }),
       "dev.slipway.label.app": "a1",
       "dev.slipway.label.component": "web",
     });

@@ -44,6 +44,11 @@ export interface InstanceSpecInput {
   /** Default `instance`. */
   hostname?: string;
   /**
+   * CPUs the sandbox starts with, above `size.cpus` during a startup boost (startup-boost.ts);
+   * default `size.cpus`. The plan's CPUs are recorded in the annotation either way.
+   */
+  startupCpus?: number;
+  /**
    * The artifact is an image (a Dockerfile build or a pulled image): its root file system is the
    * sandbox's root (read-only) instead of the stack with the app tree mounted, and it runs the
    * image's entrypoint + cmd unless a run command is given. Default: a stack artifact.
@@ -81,7 +86,12 @@ export function renderInstanceSpec(options: InstanceSpecInput): { spec: OciSpec;
   if (options.resolvConf !== undefined)
     mounts.push({ source: options.resolvConf, destination: "/etc/resolv.conf", readonly: true });
   const annotations: Record<string, string> = {
-    [INSTANCE_ANNOTATION]: JSON.stringify({ ip: options.network.ip, port, artifact: artifact.metadata.id }),
+    [INSTANCE_ANNOTATION]: JSON.stringify({
+      ip: options.network.ip,
+      port,
+      artifact: artifact.metadata.id,
+      cpus: size.cpus,
+    }),
   };
   for (const [key, value] of Object.entries(options.labels ?? {}))
     annotations[LABEL_ANNOTATION_PREFIX + key] = value;
@@ -97,7 +107,7 @@ export function renderInstanceSpec(options: InstanceSpecInput): { spec: OciSpec;
     mounts,
     tmpfs: [{ destination: "/tmp", sizeMiB: size.tmpMiB }],
     memoryMiB: size.memoryMiB,
-    cpus: size.cpus,
+    cpus: options.startupCpus ?? size.cpus,
     pidsLimit: size.pidsLimit,
     hostname: options.hostname ?? "instance",
     netnsPath: options.network.netnsPath,

@@ -17,6 +17,7 @@ import {
 import { lineSplitter } from "./line-splitter.js";
 import { runBounded } from "./runsc-command.js";
 import { type SandboxResult, startSandbox } from "./sandbox.js";
+import { boostedCpus, STARTUP_BOOST_MS, startupBoost } from "./startup-boost.js";
 
 /** Options of {@link startInstance}. */
 export interface StartInstanceOptions extends InstanceSpecInput {
@@ -27,6 +28,8 @@ export interface StartInstanceOptions extends InstanceSpecInput {
   runscPath?: string;
   /** Each line the instance writes, without its newline. */
   onLine?: (stream: "stdout" | "stderr", line: string) => void;
+  /** Start with more CPU until started() (startup-boost.ts). Default true. */
+  startupBoost?: boolean;
 }
 
 /** How an instance ended. */
@@ -48,6 +51,11 @@ export interface InstanceHandle {
   wait(): Promise<InstanceExit>;
   /** SIGTERM to every process inside, SIGKILL after `graceMs` (default 10 s); resolves at the end. */
   stop(options?: { graceMs?: number }): Promise<InstanceExit>;
+  /**
+   * The instance is ready: its startup CPU boost ends now instead of at the end of the window
+   * (startup-boost.ts). Resolves once the plan's quota is in place (at once without a boost).
+   */
+  started(): Promise<void>;
 }
 
 /** One running instance found by {@link listInstances}. */
@@ -60,11 +68,13 @@ export interface ListedInstance {
   port: number;
   artifactId: string;
   labels: Record<string, string>;
+  /** The plan's CPUs (what a startup boost ends at); absent on sandboxes started before it was recorded. */
+  cpus?: number;
 }
 
 /** Starts the instance; throws when the artifact has no run command or the bundle cannot be written. */
 export async function startInstance(options: StartInstanceOptions): Promise<InstanceHandle> {
-  const { spec, port } = renderInstanceSpec(options);
+  const { spec, port } = renderInstanceSpec({ ...options, startupCpus: startupCpusOf(options) });
   const lines = lineSplitter(options.onLine);
   const oomBefore = await readHostOomKills();
   const runscPath = options.runscPath ?? "runsc";
@@ -86,6 +96,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
     return toExit({ ...r, oomKilled: r.oomKilled && hostSawOom });
   });
   exit.catch(() => undefined);
+  const boost = startupBoost(options.id, options.size.cpus, { windowMs: boostWindowOf(options) });
   let ended = false;
   void exit.finally(() => {
     ended = true;
@@ -110,9 +121,20 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
     port,
     wait: () => exit,
     stop: (o = {}) => stop(o.graceMs),
+    started: () => boost.end(),
   };
   if (sandbox.pid !== undefined) handle.pid = sandbox.pid;
   return handle;
+}
+
+/** The CPUs a sandbox starts with: boosted unless `startupBoost` is false. */
+export function startupCpusOf(options: Pick<StartInstanceOptions, "size" | "startupBoost">): number {
+  return options.startupBoost === false ? options.size.cpus : boostedCpus(options.size.cpus);
+}
+
+/** How long the boost may last: none (0) when it is off. */
+export function boostWindowOf(options: Pick<StartInstanceOptions, "startupBoost">): number {
+  return options.startupBoost === false ? 0 : STARTUP_BOOST_MS;
 }
 
 function toExit(result: SandboxResult): InstanceExit {
@@ -145,7 +167,7 @@ export async function listInstances(stateRoot: string, runscPath = "runsc"): Pro
   for (const entry of entries) {
     const own = entry.annotations?.[INSTANCE_ANNOTATION];
     if (entry.status !== "running" || own === undefined) continue;
-    const facts = JSON.parse(own) as { ip: string; port: number; artifact: string };
+    const facts = JSON.parse(own) as { ip: string; port: number; artifact: string; cpus?: number };
     const labels: Record<string, string> = {};
     for (const [key, value] of Object.entries(entry.annotations ?? {}))
       if (key.startsWith(LABEL_ANNOTATION_PREFIX)) labels[key.slice(LABEL_ANNOTATION_PREFIX.length)] = value;
@@ -157,6 +179,7 @@ export async function listInstances(stateRoot: string, runscPath = "runsc"): Pro
       port: facts.port,
       artifactId: facts.artifact,
       labels,
+      ...(typeof facts.cpus === "number" ? { cpus: facts.cpus } : {}),
     });
   }
   return found;
