@@ -9,20 +9,12 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { SlipwayError } from "../resources/index.js";
-import type { HaproxyConfig } from "./haproxy-config.js";
 import {
-  checkConfig,
-  filterState,
   HAPROXY_LOG,
   type HaproxyExit,
   type HaproxyProcess,
-  masterCommand,
-  type ReloadOptions,
+  haproxyHandle,
   tail,
-  until,
-  writeAtomic,
-  writeConfig,
 } from "./haproxy-process.js";
 import { createRuntimeApi, sendCommand } from "./runtime-api.js";
 
@@ -90,40 +82,19 @@ export async function adoptHaproxy(options: AdoptHaproxyOptions): Promise<Haprox
   void exited.then((e) => {
     if (!stopping) options.onExit?.(e);
   });
-  let reloading: Promise<unknown> = Promise.resolve();
-  const reload = async (config: HaproxyConfig, ro: ReloadOptions = {}): Promise<number> => {
-    const run = reloading.then(async () => {
-      await checkConfig(binary, options.dir, config);
-      const before = await workerPid();
-      const state = await api.command("show servers state");
-      await writeAtomic(options.serverStateFile, filterState(state, ro.keepState));
-      await writeConfig(options.dir, config);
-      await masterCommand(masterSocket, "reload", timeoutMs, alive);
-      let next = 0;
-      await until(
-        async () => {
-          next = await workerPid().catch(() => before);
-          return next !== before && next > 0;
-        },
-        timeoutMs,
-        alive,
-      ).catch(async (err: Error) => {
-        await readLog();
-        throw new SlipwayError("unavailable", `haproxy reload: ${err.message}; it said: ${tail(stderr)}`);
-      });
-      return next;
-    });
-    reloading = run.catch(() => undefined);
-    return run;
-  };
-  return {
+  return haproxyHandle({
+    binary,
+    dir: options.dir,
+    masterSocket,
+    serverStateFile: options.serverStateFile,
+    timeoutMs,
     api,
     masterPid: pid,
     workerPid,
-    validate: (config) => checkConfig(binary, options.dir, config),
-    reload,
-    exited,
+    alive,
+    readLog,
     stderr: () => stderr,
+    exited,
     stop: async () => {
       stopping = true;
       if (!alive()) return;
@@ -133,5 +104,5 @@ export async function adoptHaproxy(options: AdoptHaproxyOptions): Promise<Haprox
       if (alive()) process.kill(pid, "SIGKILL");
       await exited;
     },
-  };
+  });
 }

@@ -144,41 +144,99 @@ export async function startHaproxy(options: HaproxyProcessOptions): Promise<Hapr
       `haproxy did not start: ${(err as Error).message}; it said: ${tail(stderr)}`,
     );
   }
+  return haproxyHandle({
+    binary,
+    dir: options.dir,
+    masterSocket,
+    serverStateFile: options.serverStateFile,
+    timeoutMs,
+    api,
+    masterPid: proc.pid ?? 0,
+    workerPid,
+    alive,
+    readLog,
+    stderr: () => stderr,
+    exited,
+    stop,
+  });
+}
+
+/** What a seamless reload needs of a running HAProxy, one this process started or adopted. */
+export interface ReloadTarget {
+  binary: string;
+  /** The config directory (haproxy.cfg and the maps). */
+  dir: string;
+  masterSocket: string;
+  serverStateFile: string;
+  timeoutMs: number;
+  api: RuntimeApi;
+  workerPid(): Promise<number>;
+  alive(): boolean;
+  /** What it has said so far (read afresh: a detached HAProxy writes it to a file). */
+  stderr(): Promise<string>;
+}
+
+/** The parts of a running HAProxy that make a {@link HaproxyProcess}. */
+export interface HaproxyParts extends Omit<ReloadTarget, "stderr"> {
+  masterPid: number;
+  /** Refreshes what `stderr()` returns (a detached HAProxy writes it to a file). */
+  readLog(): Promise<void>;
+  stderr(): string;
+  exited: Promise<HaproxyExit>;
+  stop(): Promise<void>;
+}
+
+/** A {@link HaproxyProcess} from its parts: the same checks and reloads for a started or adopted one. */
+export function haproxyHandle(p: HaproxyParts): HaproxyProcess {
+  return {
+    api: p.api,
+    masterPid: p.masterPid,
+    workerPid: p.workerPid,
+    validate: (config) => checkConfig(p.binary, p.dir, config),
+    reload: seamlessReloader({
+      ...p,
+      stderr: async () => {
+        await p.readLog();
+        return p.stderr();
+      },
+    }),
+    exited: p.exited,
+    stderr: p.stderr,
+    stop: p.stop,
+  };
+}
+
+/**
+ * The reload of {@link HaproxyProcess}: checks the candidate, saves the slot states for the next
+ * worker, writes the files, asks the master to reload and waits for a new worker. One at a time.
+ */
+export function seamlessReloader(t: ReloadTarget): HaproxyProcess["reload"] {
   let reloading: Promise<unknown> = Promise.resolve();
-  const reload = async (config: HaproxyConfig, ro: ReloadOptions = {}): Promise<number> => {
+  return (config, ro = {}) => {
     const run = reloading.then(async () => {
-      await checkConfig(binary, options.dir, config);
-      const before = await workerPid();
+      await checkConfig(t.binary, t.dir, config);
+      const before = await t.workerPid();
       // Slot states set through the runtime API, for the next worker (load-server-state-from-file).
-      const state = await api.command("show servers state");
-      await writeAtomic(options.serverStateFile, filterState(state, ro.keepState));
-      await writeConfig(options.dir, config);
-      await masterCommand(masterSocket, "reload", timeoutMs, alive);
+      const state = await t.api.command("show servers state");
+      await writeAtomic(t.serverStateFile, filterState(state, ro.keepState));
+      await writeConfig(t.dir, config);
+      await masterCommand(t.masterSocket, "reload", t.timeoutMs, t.alive);
       let pid = 0;
       await until(
         async () => {
-          pid = await workerPid().catch(() => before);
+          pid = await t.workerPid().catch(() => before);
           return pid !== before && pid > 0;
         },
-        timeoutMs,
-        alive,
-      ).catch((err: Error) => {
-        throw new SlipwayError("unavailable", `haproxy reload: ${err.message}; it said: ${tail(stderr)}`);
+        t.timeoutMs,
+        t.alive,
+      ).catch(async (err: Error) => {
+        const said = tail(await t.stderr());
+        throw new SlipwayError("unavailable", `haproxy reload: ${err.message}; it said: ${said}`);
       });
       return pid;
     });
     reloading = run.catch(() => undefined);
     return run;
-  };
-  return {
-    api,
-    masterPid: proc.pid ?? 0,
-    workerPid,
-    validate: (config) => checkConfig(binary, options.dir, config),
-    reload,
-    exited,
-    stderr: () => stderr,
-    stop,
   };
 }
 
