@@ -101,16 +101,27 @@ interface Snapshot {
  */
 function servingDeployment(
   app: App,
-  deployments: readonly Deployment[],
+  ofApp: readonly Deployment[],
   byName: ReadonlyMap<string, Deployment>,
 ): Deployment | undefined {
   const ns = app.metadata.namespace ?? "";
-  const active = deployments
-    .filter((d) => d.spec.appUid === app.metadata.uid && d.status?.phase === "ACTIVE")
+  const active = ofApp
+    .filter((d) => d.status?.phase === "ACTIVE")
     .sort((a, b) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp))[0];
   if (active !== undefined) return active;
   const named = byName.get(`${ns}/${app.status?.activeDeployment ?? ""}`);
   return named?.status?.phase === "SUPERSEDED" ? named : undefined;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
 }
 
 async function snapshot(
@@ -123,6 +134,9 @@ async function snapshot(
   const deployments = (await store.list<Deployment>("Deployment", {})).items;
   const instances = (await store.list<Instance>(INSTANCE_KIND, {})).items;
   const byName = new Map(deployments.map((d) => [`${d.metadata.namespace ?? ""}/${d.metadata.name}`, d]));
+  // Indexed once, so that a snapshot is linear in what is stored, not apps x instances.
+  const deploymentsOf = groupBy(deployments, (d) => d.spec.appUid);
+  const instancesOf = groupBy(instances, (i) => `${i.spec.appUid}/${i.spec.component}`);
   const routed: RoutedApp[] = [];
   const endpoints: BackendEndpoints[] = [];
   const staticSites: StaticBackendSite[] = [];
@@ -130,17 +144,15 @@ async function snapshot(
   const sleeping = new Set<string>();
   for (const app of apps) {
     const ns = app.metadata.namespace ?? "";
-    const active = servingDeployment(app, deployments, byName);
+    const active = servingDeployment(app, deploymentsOf.get(app.metadata.uid) ?? [], byName);
     if (active === undefined) continue;
     const spec = normalize(active.spec.appSpec);
     routed.push({ name: app.metadata.name, spec });
     const live = (d: Deployment | undefined) =>
       d?.status?.phase === "ACTIVE" || d?.status?.phase === "DEPLOYING";
     for (const component of [...(spec.services ?? [])]) {
-      const ready = instances.filter(
+      const ready = (instancesOf.get(`${app.metadata.uid}/${component.name}`) ?? []).filter(
         (i) =>
-          i.spec.appUid === app.metadata.uid &&
-          i.spec.component === component.name &&
           i.spec.draining !== true &&
           i.spec.suspended !== true &&
           i.status?.ready === true &&
