@@ -56,13 +56,10 @@ async function killed(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function bare(port: number): Promise<number> {
+/** Spawns a bare process of the app on `port` and measures until it answers; kills it after. */
+async function readyAfterSpawn(port: number, start: () => ChildProcess): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, ["server.js"], {
-    cwd: appDir,
-    env: { PATH: process.env.PATH ?? "", PORT: String(port) },
-    stdio: "ignore",
-  });
+  const child = start();
   try {
     await untilReady("127.0.0.1", port);
     return performance.now() - started;
@@ -71,31 +68,34 @@ async function bare(port: number): Promise<number> {
   }
 }
 
+/** The app on the host's node. */
+const bare = (port: number) =>
+  readyAfterSpawn(port, () =>
+    spawn(process.execPath, ["server.js"], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? "", PORT: String(port) },
+      stdio: "ignore",
+    }),
+  );
+
 /**
  * The same app on the stack's own Node as a bare host process: a private mount namespace binds
  * the app at the stack's /mnt and chroots into the stack; no other namespace, no cgroup,
  * no sandbox. This is the sandboxed instance minus the sandbox: the same binary reading the same
- * files.
+ * files. (The stack has no /workspace, the sandbox's spec makes it; /mnt is empty in every Debian root.)
  */
-async function bareOnStack(rootfs: string, port: number): Promise<number> {
-  const started = performance.now();
-  // The stack has no /workspace (the sandbox's spec makes it); /mnt is empty in every Debian root.
-  const script = `mount --bind -o ro "$1" "$2/mnt" && exec chroot "$2" /usr/bin/node /mnt/server.js`;
-  const child = spawn(
-    "unshare",
-    ["--mount", "--propagation", "private", "sh", "-c", script, "sh", appDir, rootfs],
-    {
-      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", PORT: String(port) },
-      stdio: "ignore",
-    },
+const bareOnStack = (rootfs: string, port: number) =>
+  readyAfterSpawn(port, () =>
+    spawn(
+      "unshare",
+      [
+        ...["--mount", "--propagation", "private", "sh", "-c"],
+        `mount --bind -o ro "$1" "$2/mnt" && exec chroot "$2" /usr/bin/node /mnt/server.js`,
+        ...["sh", appDir, rootfs],
+      ],
+      { env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", PORT: String(port) }, stdio: "ignore" },
+    ),
   );
-  try {
-    await untilReady("127.0.0.1", port);
-    return performance.now() - started;
-  } finally {
-    await killed(child);
-  }
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

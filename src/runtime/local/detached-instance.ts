@@ -16,7 +16,7 @@ import {
   watchSandbox,
 } from "./detached-sandbox.js";
 import {
-  boostWindowOf,
+  boostOf,
   type InstanceExit,
   type InstanceHandle,
   type ListedInstance,
@@ -26,7 +26,7 @@ import {
 import { renderInstanceSpec } from "./instance-spec.js";
 import { removeOutput, tailOutput } from "./output-tail.js";
 import { runBounded } from "./runsc-command.js";
-import { type StartupBoost, startupBoost } from "./startup-boost.js";
+import { endStartupBoost, type StartupBoost } from "./startup-boost.js";
 
 /** Options of {@link startDetachedInstance}: startInstance's, plus where output files go. */
 export interface DetachedInstanceOptions extends StartInstanceOptions {
@@ -70,7 +70,7 @@ export async function startDetachedInstance(
     network: "sandbox",
   });
   return instanceHandle(sandbox, {
-    boost: startupBoost(sandbox.id, options.size.cpus, { windowMs: boostWindowOf(options) }),
+    boost: boostOf(options),
     ip: options.network.ip,
     port,
     oomBefore,
@@ -93,10 +93,9 @@ export async function adoptInstance(options: AdoptInstanceOptions): Promise<Deta
     runscPath,
   });
   // A boost a previous control plane began has lost its timer: it ends now.
-  const boost = listed.cpus === undefined ? undefined : startupBoost(listed.id, listed.cpus);
-  await boost?.end();
+  if (listed.cpus !== undefined) await endStartupBoost(listed.id, listed.cpus);
   return instanceHandle(sandbox, {
-    ...(boost === undefined ? {} : { boost }),
+    boost: undefined,
     ip: listed.ip,
     port: listed.port,
     oomBefore: await readHostOomKills(),
@@ -109,8 +108,8 @@ export async function adoptInstance(options: AdoptInstanceOptions): Promise<Deta
 }
 
 interface HandleFacts {
-  /** The startup CPU boost; absent for a sandbox adopted without a recorded plan. */
-  boost?: StartupBoost;
+  /** The startup CPU boost; none when it started at its plan's CPUs, or was adopted. */
+  boost: StartupBoost | undefined;
   ip: string;
   port: number;
   oomBefore: number | undefined;

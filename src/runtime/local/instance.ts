@@ -17,7 +17,7 @@ import {
 import { lineSplitter } from "./line-splitter.js";
 import { runBounded } from "./runsc-command.js";
 import { type SandboxResult, startSandbox } from "./sandbox.js";
-import { boostedCpus, STARTUP_BOOST_MS, startupBoost } from "./startup-boost.js";
+import { boostedCpus, type StartupBoost, startupBoost } from "./startup-boost.js";
 
 /** Options of {@link startInstance}. */
 export interface StartInstanceOptions extends InstanceSpecInput {
@@ -96,7 +96,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
     return toExit({ ...r, oomKilled: r.oomKilled && hostSawOom });
   });
   exit.catch(() => undefined);
-  const boost = startupBoost(options.id, options.size.cpus, { windowMs: boostWindowOf(options) });
+  const boost = boostOf(options);
   let ended = false;
   void exit.finally(() => {
     ended = true;
@@ -121,7 +121,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
     port,
     wait: () => exit,
     stop: (o = {}) => stop(o.graceMs),
-    started: () => boost.end(),
+    started: async () => boost?.end(),
   };
   if (sandbox.pid !== undefined) handle.pid = sandbox.pid;
   return handle;
@@ -132,9 +132,12 @@ export function startupCpusOf(options: Pick<StartInstanceOptions, "size" | "star
   return options.startupBoost === false ? options.size.cpus : boostedCpus(options.size.cpus);
 }
 
-/** How long the boost may last: none (0) when it is off. */
-export function boostWindowOf(options: Pick<StartInstanceOptions, "startupBoost">): number {
-  return options.startupBoost === false ? 0 : STARTUP_BOOST_MS;
+/** The boost of an instance started at {@link startupCpusOf}; none when that is the plan's CPUs. */
+export function boostOf(
+  options: Pick<StartInstanceOptions, "id" | "size" | "startupBoost">,
+): StartupBoost | undefined {
+  const planCpus = options.size.cpus;
+  return startupCpusOf(options) === planCpus ? undefined : startupBoost(options.id, planCpus);
 }
 
 function toExit(result: SandboxResult): InstanceExit {

@@ -74,30 +74,39 @@ export async function readSandboxCpus(
   return quota > 0 && period > 0 ? quota / period : undefined;
 }
 
+type BoostOptions = { cgroupRoot?: string; onError?: (err: unknown) => void };
+
+/**
+ * Drops sandbox `id` to its plan's CPUs now; a failed write is reported to `onError`, by default
+ * as a process warning (the instance then keeps its startup quota until it restarts: worth a
+ * warning, not a crash).
+ */
+export async function endStartupBoost(
+  id: string,
+  planCpus: number,
+  options: BoostOptions = {},
+): Promise<void> {
+  await setSandboxCpus(id, planCpus, options.cgroupRoot).catch((err: unknown) =>
+    (options.onError ?? warn(id))(err),
+  );
+}
+
 /** A running boost: {@link StartupBoost.end} drops the sandbox to its plan's CPUs. */
 export interface StartupBoost {
   /** Ends the boost now (idempotent); the window's timer would end it otherwise. */
   end(): Promise<void>;
 }
 
-/**
- * Ends the boost of sandbox `id` after `windowMs` unless {@link StartupBoost.end} comes first.
- * A failed write is reported to `onError`, by default as a process warning (the instance then
- * keeps its startup quota until it restarts: worth a warning, not a crash).
- */
+/** Ends the boost of sandbox `id` ({@link endStartupBoost}) after `windowMs` unless {@link StartupBoost.end} comes first. */
 export function startupBoost(
   id: string,
   planCpus: number,
-  options: { windowMs?: number; cgroupRoot?: string; onError?: (err: unknown) => void } = {},
+  options: BoostOptions & { windowMs?: number } = {},
 ): StartupBoost {
   let ending: Promise<void> | undefined;
   const end = (): Promise<void> => {
-    ending ??= (async () => {
-      clearTimeout(timer);
-      await setSandboxCpus(id, planCpus, options.cgroupRoot).catch((err: unknown) =>
-        (options.onError ?? warn(id))(err),
-      );
-    })();
+    clearTimeout(timer);
+    ending ??= endStartupBoost(id, planCpus, options);
     return ending;
   };
   const timer = setTimeout(() => void end(), options.windowMs ?? STARTUP_BOOST_MS);
