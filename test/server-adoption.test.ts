@@ -9,7 +9,15 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -166,8 +174,10 @@ describe("a restarted server adopts what the previous one left running", { timeo
     assert.equal(sandboxesBefore.length, 2, `two sandboxes run: ${sandboxesBefore.join(", ")}`);
     const l = load();
     await waitFor(() => l.report.ok > 20, 30_000, "load through the router");
-    if (how === "SIGTERM") assert.equal(await server?.stop(), 0, "the server stopped cleanly");
-    else await server?.kill();
+    if (how === "SIGTERM") {
+      const code = await server?.stop();
+      assert.equal(code, 0, `the server stopped cleanly; it said: ${server?.stderr().slice(-3000)}`);
+    } else await server?.kill();
     const whileDown = l.report.ok;
     await waitFor(
       () => l.report.ok > whileDown + 50,
@@ -240,10 +250,14 @@ describe("a restarted server adopts what the previous one left running", { timeo
     execFileSync("runsc", ["--root", stateRoot, "kill", victim, "KILL"]);
     // runsc kill returns once the signal is sent; the sandbox ends a moment later. It must have
     // ended before the next server looks, or that server adopts it and sees it end.
+    // runsc calls an exiting sandbox "stopped" while its process is still going: wait for both.
+    const { pid } = JSON.parse(
+      execFileSync("runsc", ["--root", stateRoot, "state", victim], { encoding: "utf8" }),
+    ) as { pid: number };
     await waitFor(
       () => {
         const state = execFileSync("runsc", ["--root", stateRoot, "state", victim], { encoding: "utf8" });
-        return (JSON.parse(state) as { status: string }).status !== "running";
+        return (JSON.parse(state) as { status: string }).status !== "running" && !existsSync(`/proc/${pid}`);
       },
       10_000,
       "the killed sandbox to stop",
