@@ -6,6 +6,7 @@
 import { type CollectArtifactsResult, collectArtifacts } from "../build/index.js";
 import { type App, type Build, type Deployment, retainedArtifacts } from "../resources/index.js";
 import type { Store } from "../store/index.js";
+import { type PeriodicOptions, startPeriodic } from "./periodic.js";
 
 /** Options of {@link collectUnusedArtifacts}. */
 export interface ArtifactGcOptions {
@@ -57,25 +58,7 @@ export async function collectUnusedArtifacts(options: ArtifactGcOptions): Promis
 
 /** Runs {@link collectUnusedArtifacts} every `intervalMs` (default 10 minutes); returns a stop function. */
 export function startArtifactGc(
-  options: ArtifactGcOptions & {
-    intervalMs?: number;
-    onResult?: (r: CollectArtifactsResult) => void;
-    onError?: (e: unknown) => void;
-  },
+  options: ArtifactGcOptions & PeriodicOptions<CollectArtifactsResult>,
 ): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    collectUnusedArtifacts(options)
-      .then(
-        (r) => options.onResult?.(r),
-        (e: unknown) => options.onError?.(e),
-      )
-      .finally(() => {
-        running = false;
-      });
-  }, options.intervalMs ?? 600_000);
-  timer.unref();
-  return () => clearInterval(timer);
+  return startPeriodic(() => collectUnusedArtifacts(options), options);
 }

@@ -10,6 +10,7 @@ import {
   buildDockerfile,
   buildEnvs,
   DEFAULT_STACK,
+  type DependencyCacheLeases,
   type DockerfileNetwork,
   gitCloneTarget,
   pullImage,
@@ -50,6 +51,11 @@ export interface ServerBuilderOptions extends SourcePolicy {
    * steps get gVisor's loopback only.
    */
   dockerfileNetwork?: DockerfileNetwork;
+  /**
+   * Where source builds hold their dependency cache while they run; pass the one the dependency
+   * cache collector reads, so a cache in use is never removed. Default a private one per build.
+   */
+  cacheLeases?: DependencyCacheLeases;
 }
 
 /** A built component as far as its source is concerned. */
@@ -174,6 +180,7 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
           stack,
           artifactsRoot,
           cacheRoot: join(options.buildRoot, "cache"),
+          ...(options.cacheLeases === undefined ? {} : { cacheLeases: options.cacheLeases }),
           workRoot,
           runInSandbox: options.runInSandbox,
           limits: options.limits,

@@ -9,7 +9,7 @@ import { createServer as createNetServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bootstrapAdmin, createApi, metricsHandler, startApiServer } from "../api/index.js";
-import { createUploadStore } from "../build/index.js";
+import { createUploadStore, DependencyCacheLeases } from "../build/index.js";
 import {
   createManager,
   createSleepController,
@@ -28,6 +28,7 @@ import { startArtifactGc } from "./artifact-gc.js";
 import { autoscalingOptions } from "./autoscaling-options.js";
 import { startServerBuildEgress } from "./build-egress.js";
 import { createGvisorBuildSandbox } from "./build-sandbox.js";
+import { startDependencyCacheGc } from "./dependency-cache-gc.js";
 import { startIdleCompaction } from "./idle-compaction.js";
 import { startLocalRuntime } from "./local-runtime.js";
 import { startRouterRuntime } from "./router-runtime.js";
@@ -197,6 +198,8 @@ export async function runServer(argv: string[]): Promise<number> {
   });
   // After the local runtime, which clears the network prefix at start (ADR 0019).
   const buildEgress = await startServerBuildEgress(values["network-prefix"], values["build-egress-allow"]);
+  // Shared by the builder and the dependency cache collection: a cache in use is never removed.
+  const cacheLeases = new DependencyCacheLeases();
   const builder = createServerBuilder({
     ...sourcePolicy,
     registryMirrors: parseMirrors(values["registry-mirror"] ?? []),
@@ -207,6 +210,7 @@ export async function runServer(argv: string[]): Promise<number> {
     runInSandbox: createGvisorBuildSandbox({ workDir: join(buildRoot, "sandboxes"), egress: buildEgress }),
     dockerfileNetwork: buildEgress,
     limits: BUILD_LIMITS,
+    cacheLeases,
   });
   const manager = createSlipwayManager({
     store,
@@ -293,6 +297,15 @@ export async function runServer(argv: string[]): Promise<number> {
     },
     onError: (e) => process.stderr.write(`slipway: artifact collection failed: ${String(e)}\n`),
   });
+  const stopDependencyCacheGc = startDependencyCacheGc({
+    cacheRoot: join(buildRoot, "cache"),
+    leases: cacheLeases,
+    onResult: (r) => {
+      if (r.removed.length > 0)
+        process.stderr.write(`slipway: removed ${r.removed.length} unused dependency caches\n`);
+    },
+    onError: (e) => process.stderr.write(`slipway: dependency cache collection failed: ${String(e)}\n`),
+  });
   process.stdout.write(
     `slipway: API listening on ${api.url}\nslipway: apps served at http://<app>.${baseDomain}:${http.port}\nslipway: apps served at https://<app>.${baseDomain}:${https.port} (trust \`slipway ca export\`)\nslipway: admin token in ${tokenPath}\n`,
   );
@@ -303,6 +316,7 @@ export async function runServer(argv: string[]): Promise<number> {
         stop: async () => {
           stopCompaction();
           stopArtifactGc();
+          stopDependencyCacheGc();
           await api.close();
           await sleep.stop();
           await manager.stop();

@@ -31,7 +31,20 @@ export {
   type CollectArtifactsResult,
   collectArtifacts,
 } from "./collect-artifacts.js";
-export { CACHE_ENV, CACHE_MOUNT, cacheDir, LOCKFILES, lockfileHash } from "./dependency-cache.js";
+export {
+  CACHE_ENV,
+  CACHE_MOUNT,
+  CACHE_STAMP,
+  type CollectDependencyCachesOptions,
+  type CollectDependencyCachesResult,
+  cacheDir,
+  collectDependencyCaches,
+  DependencyCacheLeases,
+  LOCKFILES,
+  lockfileHash,
+  type TakeDependencyCacheOptions,
+  takeDependencyCache,
+} from "./dependency-cache.js";
 export { createLineSplitter, createMasker, type LineSplitter, MASK } from "./mask-secrets.js";
 export {
   type BuildComponent,

@@ -12,7 +12,13 @@ import { artifactId, type BuildFieldValues } from "./artifact-id.js";
 import { APP_MOUNT, publishArtifact, readArtifact, type StoredArtifact } from "./artifact-store.js";
 import { type BuildEnv, buildEnvs } from "./build-envs.js";
 import { BuildError, type BuildPhase, describeOutcome, type PhaseFailure } from "./build-error.js";
-import { CACHE_ENV, CACHE_MOUNT, cacheDir, lockfileHash } from "./dependency-cache.js";
+import {
+  CACHE_ENV,
+  CACHE_MOUNT,
+  DependencyCacheLeases,
+  lockfileHash,
+  takeDependencyCache,
+} from "./dependency-cache.js";
 import { createLineSplitter, createMasker } from "./mask-secrets.js";
 import type { BuildMount, RunInSandbox, SandboxRequest } from "./run-in-sandbox.js";
 import { sourceDigest } from "./source-digest.js";
@@ -44,6 +50,11 @@ export interface RunBuildOptions {
   artifactsRoot: string;
   /** Where dependency caches are kept (`<group>/<lockfile hash>/`). */
   cacheRoot: string;
+  /**
+   * Where the build holds its dependency cache while it runs. Shared with the collector
+   * (collectDependencyCaches) so that a cache in use is never removed; default a private one.
+   */
+  cacheLeases?: DependencyCacheLeases;
   /** Where temporary workspaces are made; same file system as `artifactsRoot` avoids a copy. */
   workRoot: string;
   runInSandbox: RunInSandbox;
@@ -187,28 +198,36 @@ async function buildIn(ctx: Ctx, input: BuildInput): Promise<StoredArtifact> {
     verbatimSymlinks: true,
     filter: (src) => !HIDDEN_NAMES.some((h) => src.endsWith(`/${h}`)),
   });
-  const cache = await restorePhase(ctx, input);
-  const env = sandboxEnv(detection, input.envs, options.caFile !== undefined);
-  const install =
-    detection.group === "python" && detection.installCommand !== undefined
-      ? `python3 -m venv ${VENV} && ${detection.installCommand}`
-      : detection.installCommand;
-  await commandPhase(ctx, "install", install, { app, cache, env });
-  await commandPhase(ctx, "build", options.component.build_command ?? detection.buildCommand, {
-    app,
-    cache,
-    env,
-  });
-  return exportPhase(ctx, input, app);
+  const { dir: cache, release } = await restorePhase(ctx, input);
+  try {
+    const env = sandboxEnv(detection, input.envs, options.caFile !== undefined);
+    const install =
+      detection.group === "python" && detection.installCommand !== undefined
+        ? `python3 -m venv ${VENV} && ${detection.installCommand}`
+        : detection.installCommand;
+    await commandPhase(ctx, "install", install, { app, cache, env });
+    await commandPhase(ctx, "build", options.component.build_command ?? detection.buildCommand, {
+      app,
+      cache,
+      env,
+    });
+    return await exportPhase(ctx, input, app);
+  } finally {
+    release();
+  }
 }
 
-async function restorePhase(ctx: Ctx, input: BuildInput): Promise<string> {
+/** Takes the cache folder (held until the returned release, its last use stamped). */
+async function restorePhase(ctx: Ctx, input: BuildInput): Promise<{ dir: string; release: () => void }> {
   try {
     const key = await lockfileHash(input.dir, input.detection.group);
-    const dir = cacheDir(ctx.options.cacheRoot, input.detection.group, key);
-    await mkdir(dir, { recursive: true });
     ctx.log(`restore: dependency cache ${input.detection.group}/${key}`);
-    return dir;
+    return await takeDependencyCache({
+      cacheRoot: ctx.options.cacheRoot,
+      group: input.detection.group,
+      key,
+      leases: ctx.options.cacheLeases ?? new DependencyCacheLeases(),
+    });
   } catch (err) {
     const failure = { phase: "restore" as const, exitCode: null, timedOut: false, oomKilled: false };
     throw ctx.fail(failure, String(err), err);
