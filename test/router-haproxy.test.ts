@@ -179,6 +179,17 @@ describe("router on a real HAProxy", { timeout: 60_000 }, () => {
     assert.match(reply.body, /^b[12] \/x\?q=1$/);
   });
 
+  it("routes a Host in capitals or with a port like the plain name, exact rules included", async () => {
+    // The plain lower-case name is looked up as sent; the others are normalized first.
+    assert.equal((await httpGet(port, "A.LocalHost:8080", "/hello")).body, "a /hello");
+    assert.match((await httpGet(port, "B.LOCALHOST", "/api/x")).body, /^b[12] \/x$/);
+    const exact = await httpGet(port, "b.localhost:8080", "/moved");
+    assert.equal(exact.status, 308, "the exact rule is found for a Host with a port");
+    assert.equal(exact.headers.location, "http://b.localhost:8443/moved");
+    assert.equal((await httpGet(port, "B.Localhost", "/moved")).status, 308);
+    assert.equal((await httpGet(port, "a.localhost:x", "/")).status, 400);
+  });
+
   it("answers a redirect rule with 302 and the stated authority and URI", async () => {
     const reply = await httpGet(port, "b.localhost", "/old/page");
     assert.equal(reply.status, 302);

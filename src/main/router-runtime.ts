@@ -229,12 +229,13 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   const router: RouterSync = await createRouterSync(
     {
       dir,
-      // Per-app limits keep one app's flood from starving the others; the request-rate cap is set
-      // well above what one app's instances serve here (10,000 req/s), so it only stops floods.
+      // Per-app limits keep one app's flood from starving the others; the request-rate cap (the
+      // default, 10,000 req/s per component) is well above what one app's instances serve here,
+      // so it only stops floods.
       render: {
         httpPort: options.httpPort,
         bindAddress: options.bindAddress,
-        fairness: { hostRequestLimit: 100_000, ratePeriodSeconds: 10 },
+        fairness: {},
         ...(tls === undefined ? {} : { tls: tls.render }),
         ...(options.acme === undefined ? {} : { acme: options.acme }),
       },

@@ -25,15 +25,18 @@ export function edgeDefaultsLines(): string[] {
 }
 
 /**
- * Frontend lines before routing: a request with no Host, an empty one, or one whose port is not
- * a number (RFC 9110 7.2) is answered 400 rather than routed under a made-up name. The regex
- * only runs for Host headers holding a `:`.
+ * Frontend lines checked before a request is routed by its normalized Host: a request with no
+ * Host, an empty one, or one whose port is not a number (RFC 9110 7.2) is answered 400 rather
+ * than routed under a made-up name. `when` guards them (the route lookup runs them only when
+ * the request's own Host found nothing, which such a Host never does); the regex only runs for
+ * Host headers holding a `:`.
  */
-export function edgeFrontendLines(): string[] {
+export function edgeFrontendLines(when = ""): string[] {
   const bad = (why: string) =>
     `http-request return status 400 content-type "text/plain; charset=utf-8" string "Bad request: ${why}.\\n"`;
+  const guard = when === "" ? "" : ` ${when}`;
   return [
-    `  ${bad("missing or empty Host header")} if !{ req.hdr(host),length -m int gt 0 }`,
-    `  ${bad("the Host header's port is not a number")} if { req.hdr(host) -m sub : } !{ req.hdr(host) -m reg ^[^:]+:[0-9]{1,5}$ }`,
+    `  ${bad("missing or empty Host header")} if${guard} !{ req.hdr(host),length -m int gt 0 }`,
+    `  ${bad("the Host header's port is not a number")} if${guard} { req.hdr(host) -m sub : } !{ req.hdr(host) -m reg ^[^:]+:[0-9]{1,5}$ }`,
   ];
 }

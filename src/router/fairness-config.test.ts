@@ -37,21 +37,20 @@ describe("fairness, reload support and explicit slots in the rendered config", (
         ],
       },
       reloadable: { serverStateFile: "/var/lib/slipway/server-state" },
-      fairness: { maxConn: 1000, serverMaxConn: 32, hostRequestLimit: 500, ratePeriodSeconds: 10 },
+      fairness: { maxConn: 1000, serverMaxConn: 32, requestsPerSecond: 50 },
     });
     assertSnapshot("haproxy-fairness.cfg", rendered.config);
   });
 
-  it("fills sane defaults: a host may hold a quarter of the router's connections", () => {
+  it("fills sane defaults: an app component may hold a quarter of the router's connections", () => {
     assert.deepEqual(fairnessDefaults({}), {
       maxConn: 4096,
       serverMaxConn: 64,
       queueTimeoutSeconds: 5,
-      hostRequestLimit: 10_000,
-      ratePeriodSeconds: 10,
-      hostMaxConn: 1024,
+      requestsPerSecond: 10_000,
+      maxActiveRequests: 1024,
     });
-    assert.equal(fairnessDefaults({ maxConn: 2 }).hostMaxConn, 1);
+    assert.equal(fairnessDefaults({ maxConn: 2 }).maxActiveRequests, 1);
   });
 
   it("renders h2 to HTTP2 services only, and nothing new without the options", () => {

@@ -13,7 +13,6 @@ import {
   fairnessBackendLines,
   fairnessDefaults,
   fairnessDefaultsLines,
-  fairnessFrontendHead,
   fairnessFrontendLines,
   fairnessServerSuffix,
 } from "./fairness-config.js";
@@ -128,7 +127,7 @@ export function renderHaproxyConfig(table: RouteTable, options: HaproxyConfigOpt
   }
   const config = [
     ...globalSection(options),
-    ...frontendSection(options, policies.lines, jwtLines(table, options.jwtKeys ?? [])),
+    ...frontendSection(options, policies.lines, jwtLines(table, options.jwtKeys ?? []), exact.length > 0),
     ...metricsFrontend(options.metricsSocket),
     ...table.backends.flatMap((b) => backendSection(b, options)),
     ...acmeBackendLines(options.acme),
@@ -206,11 +205,13 @@ function globalSection(o: HaproxyConfigOptions): string[] {
     ...edgeDefaultsLines(),
     ...(o.reloadable ? ["  load-server-state-from-file global", "  option idle-close-on-response"] : []),
     ...fairnessDefaultsLines(o.fairness),
-    // A request whose connection to an instance fails (the instance just stopped, or its keep-alive
-    // connection died with it) is retried, on another instance when there is one.
+    // A request whose connection to an instance fails (the instance just stopped) is retried, on
+    // another instance when there is one. Only before the request was sent: a request an instance
+    // took and never answered is not sent again (a POST must not run twice); one that meets a
+    // keep-alive connection the instance is closing succeeds without it (ADR 0031).
     "  retries 3",
     "  option redispatch 1",
-    "  retry-on conn-failure empty-response",
+    "  retry-on conn-failure",
     "  timeout connect 5s",
     "  timeout client 60s",
     "  timeout server 60s",
@@ -241,25 +242,47 @@ const RETURN_CODES = [300, 304] as const;
 const STRIP_BITS = [256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
 const IS_B = "{ var(txn.route) -m beg B| }";
 
+/**
+ * The route lookup. The fast path looks the request's own `<Host><path>` (`base`) up, which is
+ * the map key as it is whenever the Host header is lower case and carries no port (what browsers
+ * send on ports 80 and 443); HAProxy 2.6 answers 400 itself to a second Host header or an
+ * absolute URI naming another authority, so `base` is the Host every later rule sees. Only when
+ * that finds nothing is the Host checked and normalized (port dropped, lower case) and looked up
+ * again. Exact entries come first; their lookups are rendered only while some rule is exact
+ * (a table gaining its first one is a structural change, i.e. a reload), so the common table
+ * costs one map lookup per request. Every rule here is evaluated for every request (bench/router).
+ */
+function routeLookupLines(mapDir: string, hasExact: boolean): string[] {
+  const missing = "!{ var(txn.route) -m found }";
+  const exact = (key: string, when: string) =>
+    hasExact ? [`  http-request set-var(txn.route) ${key},map_str(${mapDir}/${EXACT_MAP})${when}`] : [];
+  const prefix = (key: string, when: string) =>
+    `  http-request set-var(txn.route) ${key},map_beg(${mapDir}/${PREFIX_MAP})${when}`;
+  return [
+    ...exact("base", ""),
+    prefix("base", hasExact ? ` if ${missing}` : ""),
+    ...edgeFrontendLines(missing),
+    `  http-request set-var(txn.path) path if ${missing}`,
+    `  http-request set-var(txn.key) req.hdr(host),field(1,:),lower,concat(,txn.path) if ${missing}`,
+    ...exact("var(txn.key)", ` if ${missing}`),
+    prefix("var(txn.key)", ` if ${missing}`),
+  ];
+}
+
 function frontendSection(
   o: HaproxyConfigOptions,
   corsLines: readonly string[],
   authLines: readonly string[],
+  hasExact: boolean,
 ): string[] {
   return [
     "frontend slipway",
     `  bind ${o.bindAddress ?? "127.0.0.1"}:${o.httpPort}`,
-    ...fairnessFrontendHead(o.fairness),
+    ...fairnessFrontendLines(o.fairness),
     ...tlsBindLines(o.tls, o.bindAddress ?? "127.0.0.1"),
-    ...edgeFrontendLines(),
-    "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
-    "  http-request set-var(txn.path) path",
-    "  http-request set-var(txn.key) var(txn.host),concat(,txn.path)",
-    `  http-request set-var(txn.route) var(txn.key),map_str(${o.mapDir}/${EXACT_MAP})`,
-    `  http-request set-var(txn.route) var(txn.key),map_beg(${o.mapDir}/${PREFIX_MAP}) if !{ var(txn.route) -m found }`,
+    ...routeLookupLines(o.mapDir, hasExact),
     ...acmeFrontendLines(o.acme),
     '  http-request return status 404 content-type "text/plain; charset=utf-8" string "No app is routed here.\\n" unless { var(txn.route) -m beg B| R| }',
-    ...fairnessFrontendLines(o.fairness),
     ...exceptAcmeChallenges(httpsRedirectLines(o.tls), o.acme),
     // CORS state only when some route has a CORS policy (adding one changes the config anyway).
     ...(corsLines.length === 0
@@ -290,7 +313,7 @@ function redirectBackend(): string[] {
   return [
     `backend ${REDIRECT_BACKEND}`,
     "  http-request set-var(txn.r_auth) var(txn.route),field(5,|)",
-    "  http-request set-var(txn.r_auth) var(txn.host) if { var(txn.r_auth),length -m int eq 0 }",
+    "  http-request set-var(txn.r_auth) req.hdr(host),field(1,:),lower if { var(txn.r_auth),length -m int eq 0 }",
     "  http-request set-var(txn.r_uri) var(txn.route),field(7,|)",
     "  http-request set-var(txn.r_uri) url if { var(txn.r_uri),length -m int eq 0 }",
     "  http-request set-var(txn.r_loc) var(txn.route),field(4,|),concat(://,txn.r_auth)",
@@ -321,7 +344,7 @@ export function pathLines(): string[] {
   return [
     "  http-request set-var(txn.strip) var(txn.route),field(4,|)",
     "  http-request set-var(txn.rw) var(txn.route),field(5,|)",
-    `  http-request set-var(txn.p) var(txn.path) if ${strips}`,
+    `  http-request set-var(txn.p) path if ${strips}`,
     ...STRIP_BITS.map(
       (bit) =>
         `  http-request set-var(txn.p) var(txn.p),bytes(${bit}) if { var(txn.strip),and(${bit}) -m int gt 0 }`,

@@ -171,14 +171,24 @@ describe("planRouterChanges", () => {
     assert.deepEqual(kinds(plan.runtime), [`map ${PREFIX_MAP}`]);
   });
 
-  it("routes an exact path through the exact map", () => {
-    const spec: AppSpec = {
+  it("looks the exact map up only while some rule is exact: the first one reloads, later ones are map changes", () => {
+    const exactRule = (path: string) => ({ match: { path: { exact: path } }, component: { name: "web" } });
+    const withExact = (...paths: string[]): AppSpec => ({
       ...svc("a"),
-      ingress: { rules: [{ match: { path: { exact: "/x" } }, component: { name: "web" } }] },
-    };
-    const plan = planRouterChanges(started(one), desired([spec], { a: [ep("a1", 1)] }), opts());
-    assert.equal(plan.reload, false);
-    assert.ok(kinds(plan.runtime).includes(`map ${EXACT_MAP}`));
+      ingress: { rules: paths.map(exactRule) },
+    });
+    const first = planRouterChanges(started(one), desired([withExact("/x")], { a: [ep("a1", 1)] }), opts());
+    assert.equal(first.reload, true);
+    assert.match(first.config?.config ?? "", /base,map_str\(\/s\/exact\.map\)/);
+    assert.match(first.config?.maps[EXACT_MAP] ?? "", /^a\.localhost\/x B\|\|a__web\|0\|$/m);
+    const second = planRouterChanges(
+      first.next,
+      desired([withExact("/x", "/y")], { a: [ep("a1", 1)] }),
+      opts(),
+    );
+    assert.equal(second.reload, false);
+    assert.ok(kinds(second.runtime).includes(`map ${EXACT_MAP}`));
+    assert.doesNotMatch(planRouterChanges(undefined, one, opts()).config?.config ?? "", /exact\.map/);
   });
 
   it("removes an app: its route goes first, its slots drain, then its spare is free again", () => {

@@ -38,7 +38,12 @@ export function withStatic(
   if (o.static === undefined)
     throw new Error("static sites need PlanOptions.static (the static server's address)");
   const { cache, ...backend } = o.static;
-  return [config, renderStaticCache(cache), ...sites.map((s) => renderStaticBackend(s, backend))].join("\n");
+  const fairness = o.render.fairness === undefined ? {} : { fairness: o.render.fairness };
+  return [
+    config,
+    renderStaticCache(cache),
+    ...sites.map((s) => renderStaticBackend(s, { ...backend, ...fairness })),
+  ].join("\n");
 }
 
 /** The maps with each rule's backend replaced by the HAProxy backend serving it. */

@@ -4,6 +4,7 @@
  * `X-Slipway-Site`. Pure text, to be placed in the config `renderHaproxyConfig` makes (whose
  * frontend already sends a site's routes to `backendName(app, component)`).
  */
+import { type FairnessOptions, fairnessBackendLines } from "../fairness-config.js";
 import { pathLines } from "../haproxy-config.js";
 import { backendName } from "../route-table.js";
 import { SITE_HEADER } from "./static-server.js";
@@ -63,6 +64,8 @@ export interface StaticBackendOptions {
   cacheName?: string;
   /** Adds `X-Cache-Status: HIT|MISS` to responses (for tests and debugging). Default false. */
   cacheStatusHeader?: boolean;
+  /** The per-app limits every app backend has (ADR 0031). Absent: none. */
+  fairness?: FairnessOptions;
 }
 
 /** The value of `X-Slipway-Site` for a component: `<app>/<component>`. */
@@ -91,6 +94,7 @@ export function renderStaticBackend(site: StaticBackendSite, options: StaticBack
   const cached = site.disableEdgeCache !== true;
   return [
     `backend ${backendName(site.app, site.component)}`,
+    ...fairnessBackendLines(options.fairness),
     `  http-request set-header ${SITE_HEADER} ${staticSiteKey(site.app, site.component)}`,
     "  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
     `  http-request set-header Host ${staticSiteHost(site.app, site.component)}`,

@@ -42,7 +42,7 @@ describe("renderHaproxyConfig with ACME", () => {
     assert.deepEqual(added, [
       "  acl acme_challenge path_beg /.well-known/acme-challenge/",
       "  http-request set-var(txn.route) str(B||_acme_challenge|0|) if acme_challenge",
-      "  http-request redirect location https://%[var(txn.host)]%[url] code 308 if !{ ssl_fc } !acme_challenge",
+      "  http-request redirect location https://%[req.hdr(host),field(1,:),lower]%[url] code 308 if !{ ssl_fc } !acme_challenge",
       "backend _acme_challenge",
       "  server responder 127.0.0.1:8402",
     ]);

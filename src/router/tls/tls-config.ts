@@ -41,5 +41,7 @@ export function tlsBindLines(tls: HaproxyTlsOptions | undefined, bindAddress: st
 export function httpsRedirectLines(tls: HaproxyTlsOptions | undefined): string[] {
   if (tls?.redirectHttp !== true) return [];
   const port = tls.httpsPort === 443 ? "" : `:${tls.httpsPort}`;
-  return [`  http-request redirect location https://%[var(txn.host)]${port}%[url] code 308 if !{ ssl_fc }`];
+  return [
+    `  http-request redirect location https://%[req.hdr(host),field(1,:),lower]${port}%[url] code 308 if !{ ssl_fc }`,
+  ];
 }
