@@ -7,7 +7,6 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { readHostOomKills } from "./cgroup-oom.js";
 import {
   type DetachedSandboxHandle,
@@ -15,6 +14,7 @@ import {
   startDetachedSandbox,
   watchSandbox,
 } from "./detached-sandbox.js";
+import { gracefulStop, sandboxStopSteps } from "./graceful-stop.js";
 import {
   boostOf,
   type InstanceExit,
@@ -25,7 +25,6 @@ import {
 } from "./instance.js";
 import { renderInstanceSpec } from "./instance-spec.js";
 import { removeOutput, tailOutput } from "./output-tail.js";
-import { runBounded } from "./runsc-command.js";
 import { endStartupBoost, type StartupBoost } from "./startup-boost.js";
 
 /** Options of {@link startDetachedInstance}: startInstance's, plus where output files go. */
@@ -132,7 +131,6 @@ function instanceHandle(sandbox: DetachedSandboxHandle, facts: HandleFacts): Det
     tailOutput({ file: files.out, onChunk: push("stdout") }),
     tailOutput({ file: files.err, onChunk: push("stderr") }),
   ];
-  let ended = false;
   const exit = sandbox.wait().then(async (r) => {
     await Promise.all(tails.map((t) => t.finish()));
     for (const stream of ["stdout", "stderr"] as const)
@@ -151,23 +149,10 @@ function instanceHandle(sandbox: DetachedSandboxHandle, facts: HandleFacts): Det
     return result;
   });
   exit.catch(() => undefined);
-  void exit.finally(() => {
-    ended = true;
-  });
-  const stop = async (graceMs = 10_000): Promise<InstanceExit> => {
-    if (!ended) {
-      // --all: the run command is `sh -c`, which does not pass SIGTERM on to the app.
-      const args = ["--root", facts.stateRoot, "kill", "--all", sandbox.id, "SIGTERM"];
-      const sent = await runBounded(facts.runscPath, args, 5000);
-      if (sent.code !== 0) await sandbox.kill("SIGTERM").catch(() => undefined);
-      const timer = new AbortController();
-      const late = delay(graceMs, false, { signal: timer.signal }).catch(() => true);
-      const graceful = await Promise.race([exit.then(() => true), late]);
-      timer.abort();
-      if (!graceful) await sandbox.delete();
-    }
-    return exit;
-  };
+  const stop = gracefulStop(
+    exit,
+    sandboxStopSteps({ runscPath: facts.runscPath, stateRoot: facts.stateRoot, sandbox }),
+  );
   return {
     id: sandbox.id,
     ip: facts.ip,

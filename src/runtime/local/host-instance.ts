@@ -11,8 +11,8 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { constants } from "node:os";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
-import { setTimeout as delay } from "node:timers/promises";
 import { listRoot, renderBwrapArgs } from "./bwrap-args.js";
+import { gracefulStop } from "./graceful-stop.js";
 import type { InstanceExit, InstanceHandle, StartInstanceOptions } from "./instance.js";
 import { renderInstanceSpec } from "./instance-spec.js";
 import { lineSplitter } from "./line-splitter.js";
@@ -92,22 +92,15 @@ export async function startHostInstance(options: StartHostInstanceOptions): Prom
       durationMs: Math.round(performance.now() - started),
     };
   });
-  let ended = false;
-  void exit.finally(() => {
-    ended = true;
-  });
-  const stop = async (graceMs = 10_000): Promise<InstanceExit> => {
-    if (!ended) {
-      // Not bwrap itself: it would exit at once and take the app down before it drained.
+  const stop = gracefulStop(exit, {
+    // Not bwrap itself: it would exit at once and take the app down before it drained.
+    term: async () => {
       for (const pid of await cgroup.pids()) if ((await comm(pid)) !== "bwrap") killQuietly(pid, "SIGTERM");
-      const timer = new AbortController();
-      const late = delay(graceMs, false, { signal: timer.signal }).catch(() => true);
-      const graceful = await Promise.race([exit.then(() => true), late]);
-      timer.abort();
-      if (!graceful) for (const pid of await cgroup.pids()) killQuietly(pid, "SIGKILL");
-    }
-    return exit;
-  };
+    },
+    force: async () => {
+      for (const pid of await cgroup.pids()) killQuietly(pid, "SIGKILL");
+    },
+  });
   const handle: InstanceHandle = {
     id: options.id,
     ip: options.network.ip,

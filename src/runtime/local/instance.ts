@@ -6,8 +6,8 @@
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { readHostOomKills } from "./cgroup-oom.js";
+import { gracefulStop, sandboxStopSteps } from "./graceful-stop.js";
 import {
   INSTANCE_ANNOTATION,
   type InstanceSpecInput,
@@ -97,24 +97,7 @@ export async function startInstance(options: StartInstanceOptions): Promise<Inst
   });
   exit.catch(() => undefined);
   const boost = boostOf(options);
-  let ended = false;
-  void exit.finally(() => {
-    ended = true;
-  });
-  const stop = async (graceMs = 10_000): Promise<InstanceExit> => {
-    if (!ended) {
-      // --all: the run command is `sh -c`, which does not pass SIGTERM on to the app.
-      const args = ["--root", options.stateRoot, "kill", "--all", options.id, "SIGTERM"];
-      const sent = await runBounded(runscPath, args, 5000);
-      if (sent.code !== 0) await sandbox.kill("SIGTERM").catch(() => undefined);
-      const timer = new AbortController();
-      const late = delay(graceMs, false, { signal: timer.signal }).catch(() => true);
-      const graceful = await Promise.race([exit.then(() => true), late]);
-      timer.abort();
-      if (!graceful) await sandbox.delete();
-    }
-    return exit;
-  };
+  const stop = gracefulStop(exit, sandboxStopSteps({ runscPath, stateRoot: options.stateRoot, sandbox }));
   const handle: InstanceHandle = {
     id: options.id,
     ip: options.network.ip,
