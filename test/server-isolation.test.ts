@@ -67,14 +67,7 @@ for (const runtime of ["runsc", "bwrap"] as const) {
       await new Promise<void>((resolve) => hostService?.listen(0, "127.0.0.1", resolve));
       const address = hostService.address();
       hostServicePort = typeof address === "object" && address !== null ? address.port : 0;
-      server = await startServer(dataDir, [
-        "--stacks-dir",
-        TEST_STACK_ROOT,
-        "--http-listen",
-        "127.0.0.1:0",
-        "--sandbox-runtime",
-        runtime,
-      ]);
+      server = await startServer(dataDir, ["--stacks-dir", TEST_STACK_ROOT, "--sandbox-runtime", runtime]);
       client = createClient({
         baseUrl: server.url,
         token: readFileSync(join(dataDir, "admin-token"), "utf8").trim(),

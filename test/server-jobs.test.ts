@@ -132,13 +132,7 @@ describe("jobs through the server", { timeout: 900_000 }, () => {
   before(async () => {
     assert.equal(process.getuid?.(), 0, "jobs run in gVisor and need root");
     await sharedTestStack();
-    server = await startServer(dataDir, [
-      "--stacks-dir",
-      TEST_STACK_ROOT,
-      "--http-listen",
-      "127.0.0.1:0",
-      "--verbose",
-    ]);
+    server = await startServer(dataDir, ["--stacks-dir", TEST_STACK_ROOT, "--verbose"]);
     token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
     client = createClient({ baseUrl: server.url, token });
     await client.createApp({ body: { spec: spec("v1", 0), source: { files: FILES } } });

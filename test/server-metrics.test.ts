@@ -59,7 +59,7 @@ describe("slipway server's /metrics", { timeout: 600_000 }, () => {
   before(async () => {
     assert.equal(process.getuid?.(), 0, "instances run in gVisor and need root");
     await sharedTestStack();
-    const extra = ["--stacks-dir", TEST_STACK_ROOT, "--http-listen", "127.0.0.1:0"];
+    const extra = ["--stacks-dir", TEST_STACK_ROOT];
     if (existsSync(HOST_CA)) extra.push("--build-ca-file", HOST_CA);
     server = await startServer(dataDir, extra);
     token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();

@@ -29,14 +29,7 @@ describe("slipway server --sandbox-runtime bwrap", { timeout: 900_000 }, () => {
   before(async () => {
     assert.equal(process.getuid?.(), 0, "app networks and cgroups need root");
     await sharedTestStack();
-    server = await startServer(dataDir, [
-      "--stacks-dir",
-      TEST_STACK_ROOT,
-      "--http-listen",
-      "127.0.0.1:0",
-      "--sandbox-runtime",
-      "bwrap",
-    ]);
+    server = await startServer(dataDir, ["--stacks-dir", TEST_STACK_ROOT, "--sandbox-runtime", "bwrap"]);
     token = readFileSync(join(dataDir, "admin-token"), "utf8").trim();
     client = createClient({ baseUrl: server.url, token });
   });

@@ -103,14 +103,7 @@ describe("scale to zero through the real server", { timeout: 600_000 }, () => {
   before(async () => {
     assert.equal(process.getuid?.(), 0, "instances run in gVisor and need root");
     await sharedTestStack();
-    server = await startServer(dataDir, [
-      "--stacks-dir",
-      TEST_STACK_ROOT,
-      "--http-listen",
-      "127.0.0.1:0",
-      "--min-inactivity-seconds",
-      "2",
-    ]);
+    server = await startServer(dataDir, ["--stacks-dir", TEST_STACK_ROOT, "--min-inactivity-seconds", "2"]);
     client = createClient({
       baseUrl: server.url,
       token: readFileSync(join(dataDir, "admin-token"), "utf8").trim(),

@@ -128,8 +128,6 @@ describe("scaling through the router", { timeout: 900_000 }, () => {
       "--stacks-dir",
       TEST_STACK_ROOT,
       "--verbose",
-      "--http-listen",
-      "127.0.0.1:0",
       "--autoscale-interval-seconds",
       "2",
       "--autoscale-stabilization-seconds",
