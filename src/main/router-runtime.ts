@@ -1,14 +1,16 @@
 /**
  * The data plane of `slipway server`: one HAProxy (master-worker) kept in step with the store,
  * and one static file server for every static site. The desired state is recomputed from the
- * stored Apps, Deployments and Instances whenever one of them changes (watched, debounced):
+ * cached Apps, Deployments and Instances (informers: the controllers' own, or the router's)
+ * whenever one of them changes (debounced):
  * routes and static sites from each app's ACTIVE deployment, endpoints from its ready, not
  * draining instances of ACTIVE and DEPLOYING deployments. Applying goes through createRouterSync,
  * which uses the runtime API where it can and a seamless reload where it must (ADR 0017).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type App, type Deployment, INSTANCE_KIND, type Instance, isErrorCode } from "../resources/index.js";
+import { createInformer, type Informer } from "../controllers/index.js";
+import { type App, type Deployment, INSTANCE_KIND, type Instance } from "../resources/index.js";
 import {
   type BackendEndpoints,
   backendName,
@@ -34,9 +36,21 @@ import type { ActivatorRuntime } from "./activator-runtime.js";
 import { createRouterJwt, type RouterJwtOptions } from "./router-jwt.js";
 import { createRouterTls, type RouterTlsOptions } from "./router-tls.js";
 
+/** Where the router reads Apps, Deployments and Instances from. */
+export interface RouterSources {
+  apps: Informer<App>;
+  deployments: Informer<Deployment>;
+  instances: Informer<Instance>;
+}
+
 /** Options of {@link startRouterRuntime}. */
 export interface RouterRuntimeOptions {
   store: Store;
+  /**
+   * Started informers to read from (the controller manager's, so the objects are cached once);
+   * for a kind not given the router lists and watches the store itself.
+   */
+  informers?: { [K in keyof RouterSources]?: RouterSources[K] | undefined };
   /** Holds `router/` (haproxy.cfg, maps, sockets). */
   dataDir: string;
   artifactsRoot: string;
@@ -73,7 +87,7 @@ export interface RouterRuntime {
   readonly metricsSocket: string;
   /** HAProxy backend -> the app and component it serves now (for its metrics). */
   backendOwners(): (backend: string) => Owner | undefined;
-  /** Recomputes and applies now (tests; changes are applied on their own). */
+  /** Recomputes from the caches and applies now (changes are applied on their own). */
   sync(): Promise<void>;
   /** A service's requests so far (HAProxy's backend counter); undefined when it has no backend. */
   requestTotal(app: string, component: string): Promise<number | undefined>;
@@ -125,14 +139,14 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 async function snapshot(
-  store: Store,
+  sources: RouterSources,
   artifactsRoot: string,
   baseDomain: string,
   activators?: RouterRuntimeOptions["activators"],
 ): Promise<Snapshot> {
-  const apps = (await store.list<App>("App", {})).items;
-  const deployments = (await store.list<Deployment>("Deployment", {})).items;
-  const instances = (await store.list<Instance>(INSTANCE_KIND, {})).items;
+  const apps = sources.apps.list();
+  const deployments = sources.deployments.list();
+  const instances = sources.instances.list();
   const byName = new Map(deployments.map((d) => [`${d.metadata.namespace ?? ""}/${d.metadata.name}`, d]));
   // Indexed once, so that a snapshot is linear in what is stored, not apps x instances.
   const deploymentsOf = groupBy(deployments, (d) => d.spec.appUid);
@@ -223,7 +237,29 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     for (const issue of plan?.issues ?? []) log(issue);
     return { ...desired, jwtKeys: await jwt.keys(desired.table) };
   };
-  const first = await snapshot(options.store, options.artifactsRoot, options.baseDomain, options.activators);
+  // The router's own informers for the kinds it was given none of; stopped with it.
+  const own: Informer<App | Deployment | Instance>[] = [];
+  const source = <R extends App | Deployment | Instance>(kind: string, given: Informer<R> | undefined) => {
+    if (given !== undefined) return given;
+    const informer = createInformer<R>({ store: options.store, kind });
+    own.push(informer as Informer<App | Deployment | Instance>);
+    informer.start();
+    return informer;
+  };
+  const sources: RouterSources = {
+    apps: source("App", options.informers?.apps),
+    deployments: source("Deployment", options.informers?.deployments),
+    instances: source(INSTANCE_KIND, options.informers?.instances),
+  };
+  const stopOwn = () => Promise.all(own.map((i) => i.stop()));
+  await Promise.all([sources.apps, sources.deployments, sources.instances].map((i) => i.waitForSync())).catch(
+    async (err: unknown) => {
+      await stopOwn();
+      throw err;
+    },
+  );
+  const take = () => snapshot(sources, options.artifactsRoot, options.baseDomain, options.activators);
+  const first = await take();
   first.desired = await secure(first.desired, undefined);
   sites = first.sites;
   const router: RouterSync = await createRouterSync(
@@ -245,13 +281,16 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
       survive: true,
     },
     first.desired,
-  );
+  ).catch(async (err: unknown) => {
+    await stopOwn();
+    throw err;
+  });
   const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let applying: Promise<void> = Promise.resolve();
   const apply = async () => {
     const started = performance.now();
-    const next = await snapshot(options.store, options.artifactsRoot, options.baseDomain, options.activators);
+    const next = await take();
     next.desired = await secure(next.desired, router.haproxy.api);
     // New sites are known to the static server before HAProxy routes to them.
     sites = new Map([...sites, ...next.sites]);
@@ -273,28 +312,20 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     }, DEBOUNCE_MS);
   };
   resync = schedule;
-  const watchKind = async (kind: string) => {
-    for (;;) {
-      try {
-        const { resourceVersion } = await options.store.list(kind, { limit: 1 });
-        for await (const _ of options.store.watch(kind, { resourceVersion, signal: abort.signal }))
-          schedule();
-        return;
-      } catch (err) {
-        if (abort.signal.aborted) return;
-        // A watch that fell behind the kept history: list again and go on.
-        if (!isErrorCode(err, "gone")) options.onError?.(err);
-        schedule();
-      }
-    }
+  // Handlers cannot be taken off a shared informer: once halted they do nothing.
+  const changed = () => {
+    if (!abort.signal.aborted) schedule();
   };
-  const watches = ["App", "Deployment", INSTANCE_KIND].map(watchKind);
+  for (const informer of [sources.apps, sources.deployments, sources.instances] as Informer<
+    App | Deployment | Instance
+  >[])
+    informer.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
   const halt = async () => {
     abort.abort();
     clearTimeout(timer);
     tls?.stop();
     jwt.stop();
-    await Promise.allSettled(watches);
+    await stopOwn();
     await applying.catch(() => undefined);
   };
   return {

@@ -18,7 +18,13 @@ import {
   stopOnSignals,
 } from "../controllers/index.js";
 import { createFileLogStore, createMetricsRegistry, unixHttpGet } from "../observe/index.js";
-import type { ObjectKey } from "../resources/index.js";
+import {
+  type App,
+  type Deployment,
+  INSTANCE_KIND,
+  type Instance,
+  type ObjectKey,
+} from "../resources/index.js";
 import { exportCaPem } from "../router/index.js";
 import { keyring, loadSecretKey } from "../secrets/index.js";
 import { createSpecValidator } from "../spec/index.js";
@@ -237,6 +243,12 @@ export async function runServer(argv: string[]): Promise<number> {
   );
   const router = await startRouterRuntime({
     store,
+    // The controllers' caches: Apps, Deployments and Instances are held once (ADR 0017).
+    informers: {
+      apps: manager.informer<App>("App"),
+      deployments: manager.informer<Deployment>("Deployment"),
+      instances: manager.informer<Instance>(INSTANCE_KIND),
+    },
     activators,
     ...(acme === undefined ? {} : { acme: acme.haproxy }),
     dataDir,
