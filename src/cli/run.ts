@@ -68,11 +68,48 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/** Whether `--help` or `-h` stands among the arguments (before a `--`). */
+export function helpRequested(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+/**
+ * The usage of what `argv` names: the entries of the help (a `slipway ...` line and the lines
+ * indented under it) that start with the longest run of its leading words some entry starts
+ * with (`apps create --help` -> that verb, `apps --help` -> every apps verb); the whole help
+ * when none does.
+ */
+export function helpFor(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (const a of argv) {
+    if (a.startsWith("-") || a === "help") break;
+    words.push(a);
+  }
+  const entries: string[] = [];
+  for (const line of HELP.split("\n")) {
+    if (line.startsWith("  slipway ")) entries.push(line);
+    else if (line.startsWith("      ") && entries.length > 0) entries.push(`${entries.pop()}\n${line}`);
+  }
+  for (let n = words.length; n > 0; n--) {
+    const prefix = `  slipway ${words.slice(0, n).join(" ")}`;
+    const found = entries.filter(
+      (e) => e === prefix || e.startsWith(`${prefix} `) || e.startsWith(`${prefix}\n`),
+    );
+    if (found.length > 0) return `Usage:\n${found.join("\n")}\n`;
+  }
+  return HELP;
+}
+
 /** Runs `slipway` with `argv` (without the program name). Never throws for bad input. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || ["help", "--help", "-h"].includes(argv[0] as string)) {
     (argv.length === 0 ? io.stderr : io.stdout)(HELP);
     return argv.length === 0 ? 2 : 0;
+  }
+  if (helpRequested(argv)) {
+    io.stdout(helpFor(argv));
+    return 0;
   }
   const key = argv.slice(0, 2).join(" ");
   const command = argv[0] === "apps" ? (i: CliIo, rest: string[]) => appsCommand(i, rest) : COMMANDS[key];

@@ -3,24 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { CliIo } from "./io.js";
+import { recordingIo } from "./recording-io.js";
 import { runCli } from "./run.js";
-
-function recordingIo(): { io: CliIo; out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  const unused = () => Promise.reject(new Error("not used by stack commands"));
-  const io: CliIo = {
-    stdout: (s) => out.push(s),
-    stderr: (s) => err.push(s),
-    readStdin: unused,
-    readFile: unused,
-    writeFile: unused,
-    env: {},
-    fetch: unused,
-  };
-  return { io, out, err };
-}
 
 const STACK = {
   name: "bookworm-0123456789ab",

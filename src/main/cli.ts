@@ -5,21 +5,23 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { text } from "node:stream/consumers";
-import { runCli } from "../cli/run.js";
+import { helpRequested, runCli } from "../cli/run.js";
 
 const argv = process.argv.slice(2);
+// `slipway server --help` and the like are answered by the CLI's help, not parsed as options.
+const command = helpRequested(argv) ? "help" : argv[0];
 const code =
-  argv[0] === "server"
+  command === "server"
     ? await (await import("./server.js")).runServer(argv.slice(1)).catch((err: unknown) => {
         process.stderr.write(`slipway server: ${err instanceof Error ? err.message : String(err)}\n`);
         return 2;
       })
-    : argv[0] === "doctor"
+    : command === "doctor"
       ? await (await import("./doctor.js")).runDoctor(argv.slice(1)).catch((err: unknown) => {
           process.stderr.write(`slipway doctor: ${err instanceof Error ? err.message : String(err)}\n`);
           return 2;
         })
-      : argv[0] === "stop"
+      : command === "stop"
         ? await (await import("./stop-all.js")).runStopAll(argv.slice(1)).catch((err: unknown) => {
             process.stderr.write(`slipway stop: ${err instanceof Error ? err.message : String(err)}\n`);
             return 2;
@@ -41,4 +43,4 @@ const code =
 process.exitCode = code;
 // The server has stopped everything it started; nothing it leaves (a stuck child's pipe) may keep
 // the process alive.
-if (argv[0] === "server") process.exit(code);
+if (command === "server") process.exit(code);
