@@ -180,6 +180,8 @@ export function createServerBuilder(options: ServerBuilderOptions): Builder {
           stack,
           artifactsRoot,
           cacheRoot: join(options.buildRoot, "cache"),
+          // Per app: one app's build cannot leave packages in the cache another app's restores.
+          cacheScope: deployment.spec.appUid,
           ...(options.cacheLeases === undefined ? {} : { cacheLeases: options.cacheLeases }),
           workRoot,
           runInSandbox: options.runInSandbox,

@@ -45,6 +45,17 @@ describe("lockfileHash", () => {
     assert.equal(await lockfileHash(dir, "python"), "no-lockfile", "each builder has its own lockfiles");
     assert.equal(cacheDir("/c", "nodejs", one), `/c/nodejs/${one}`);
   });
+
+  it("gives each scope its own key for the same lockfiles, and one without any lockfile", async () => {
+    await writeFile(join(dir, "package-lock.json"), '{"lockfileVersion":3}');
+    const unscoped = await lockfileHash(dir, "nodejs");
+    const a = await lockfileHash(dir, "nodejs", "app-a");
+    const b = await lockfileHash(dir, "nodejs", "app-b");
+    assert.equal(new Set([unscoped, a, b]).size, 3);
+    assert.equal(await lockfileHash(dir, "nodejs", "app-a"), a, "stable");
+    assert.match(await lockfileHash(dir, "python", "app-a"), /^[0-9a-f]{32}$/);
+    assert.notEqual(await lockfileHash(dir, "python", "app-a"), await lockfileHash(dir, "python", "app-b"));
+  });
 });
 
 describe("DependencyCacheLeases", () => {

@@ -30,13 +30,23 @@ export const CACHE_ENV: Readonly<Record<string, string>> = {
 };
 
 /**
- * The cache key of a source: the sha256 (first 32 hex digits) over the names and contents of the
- * builder's lockfiles present in `sourceDir`, or `no-lockfile` when there is none. Reads only
- * those files; a missing one is skipped, any other read error throws.
+ * The cache key of a source: the sha256 (first 32 hex digits) over `scope` (when given) and the
+ * names and contents of the builder's lockfiles present in `sourceDir`; `no-lockfile` when there
+ * is neither. Builds with different scopes never share a cache: the server scopes by app, so one
+ * app's build cannot leave packages in the cache another app's build restores. Reads only those
+ * files; a missing one is skipped, any other read error throws.
  */
-export async function lockfileHash(sourceDir: string, group: BuildpackGroup): Promise<string> {
+export async function lockfileHash(
+  sourceDir: string,
+  group: BuildpackGroup,
+  scope?: string,
+): Promise<string> {
   const hash = createHash("sha256");
   let found = false;
+  if (scope !== undefined) {
+    found = true;
+    hash.update(`scope\0${scope.length}\0${scope}`);
+  }
   for (const name of LOCKFILES[group]) {
     const content = await readFile(join(sourceDir, name)).catch((err: unknown) => {
       if (err instanceof Error && "code" in err && err.code === "ENOENT") return undefined;

@@ -51,6 +51,11 @@ export interface RunBuildOptions {
   /** Where dependency caches are kept (`<group>/<lockfile hash>/`). */
   cacheRoot: string;
   /**
+   * Builds with different scopes never share a dependency cache (lockfileHash); the server passes
+   * the app's uid. Default none: every build with the same lockfiles shares one.
+   */
+  cacheScope?: string;
+  /**
    * Where the build holds its dependency cache while it runs. Shared with the collector
    * (collectDependencyCaches) so that a cache in use is never removed; default a private one.
    */
@@ -220,7 +225,7 @@ async function buildIn(ctx: Ctx, input: BuildInput): Promise<StoredArtifact> {
 /** Takes the cache folder (held until the returned release, its last use stamped). */
 async function restorePhase(ctx: Ctx, input: BuildInput): Promise<{ dir: string; release: () => void }> {
   try {
-    const key = await lockfileHash(input.dir, input.detection.group);
+    const key = await lockfileHash(input.dir, input.detection.group, ctx.options.cacheScope);
     ctx.log(`restore: dependency cache ${input.detection.group}/${key}`);
     return await takeDependencyCache({
       cacheRoot: ctx.options.cacheRoot,
