@@ -98,7 +98,16 @@ describe("rollouts under load through the router", { timeout: 900_000 }, () => {
       token: readFileSync(join(dir, "data", "admin-token"), "utf8").trim(),
     });
     await client.createApp({ body: { spec: spec("v0") } });
-    await waitFor(async () => (await deployments())[0]?.phase === "ACTIVE", 300_000, "the first deployment");
+    await waitFor(
+      async () => {
+        const first = (await deployments())[0];
+        // A first deployment that failed ends the wait with its reason, not after the timeout.
+        assert.notEqual(first?.phase, "ERROR", JSON.stringify(first?.progress));
+        return first?.phase === "ACTIVE";
+      },
+      300_000,
+      "the first deployment",
+    );
     // Routed: a request through HAProxy answers.
     const probe = load();
     await waitFor(() => probe.report.ok > 0, 30_000, "the app through the router");

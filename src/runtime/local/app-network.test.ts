@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createAppNetworkHost } from "./app-network.js";
+import { createAppNetworkHost, ignoreMissing } from "./app-network.js";
 import type { HostCommand } from "./host-command.js";
 
 /**
@@ -154,5 +154,16 @@ describe("app network host (fake ip/nft)", () => {
     await createAppNetworkHost({ prefix: "tst", run: host.run, procSys }).removeAll();
     assert.deepEqual([host.links.size, host.netns.size, host.nft()], [0, 0, ""]);
     assert.throws(() => createAppNetworkHost({ prefix: "Too-long" }), /1-6 lowercase/);
+  });
+});
+
+describe("ignoreMissing", () => {
+  it("takes a link or namespace that is already gone as removed, and nothing else", () => {
+    const failed = (message: string) => new Error(`ip link del v1 failed (exit code 2): ${message}`);
+    ignoreMissing(failed('Cannot find device "v1"'));
+    // The veth existed at lookup and went with its namespace before the delete.
+    ignoreMissing(failed("RTNETLINK answers: No such device"));
+    ignoreMissing(failed("Cannot remove namespace file: No such file or directory"));
+    assert.throws(() => ignoreMissing(failed("RTNETLINK answers: Operation not permitted")), /not permitted/);
   });
 });

@@ -331,9 +331,13 @@ function parseAlias(
   }
 }
 
-/** Removal is idempotent: "not there" is success, anything else is still an error. */
-function ignoreMissing(err: unknown): void {
+/**
+ * Removal is idempotent: "not there" is success, anything else is still an error. "No such
+ * device" is the kernel's answer when a veth existed at lookup but went with its namespace
+ * before the delete (deleting the namespace takes the pair down asynchronously).
+ */
+export function ignoreMissing(err: unknown): void {
   const text = err instanceof Error ? err.message : String(err);
-  if (/Cannot find device|No such file|does not exist|not found/i.test(text)) return;
+  if (/Cannot find device|No such device|No such file|does not exist|not found/i.test(text)) return;
   throw err;
 }
