@@ -238,11 +238,11 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     return { ...desired, jwtKeys: await jwt.keys(desired.table) };
   };
   // The router's own informers for the kinds it was given none of; stopped with it.
-  const own: Informer<App | Deployment | Instance>[] = [];
+  const own: { stop(): Promise<void> }[] = [];
   const source = <R extends App | Deployment | Instance>(kind: string, given: Informer<R> | undefined) => {
     if (given !== undefined) return given;
     const informer = createInformer<R>({ store: options.store, kind });
-    own.push(informer as Informer<App | Deployment | Instance>);
+    own.push(informer);
     informer.start();
     return informer;
   };
@@ -251,13 +251,16 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
     deployments: source("Deployment", options.informers?.deployments),
     instances: source(INSTANCE_KIND, options.informers?.instances),
   };
+  const watched: Informer<App | Deployment | Instance>[] = [
+    sources.apps,
+    sources.deployments,
+    sources.instances,
+  ];
   const stopOwn = () => Promise.all(own.map((i) => i.stop()));
-  await Promise.all([sources.apps, sources.deployments, sources.instances].map((i) => i.waitForSync())).catch(
-    async (err: unknown) => {
-      await stopOwn();
-      throw err;
-    },
-  );
+  await Promise.all(watched.map((i) => i.waitForSync())).catch(async (err: unknown) => {
+    await stopOwn();
+    throw err;
+  });
   const take = () => snapshot(sources, options.artifactsRoot, options.baseDomain, options.activators);
   const first = await take();
   first.desired = await secure(first.desired, undefined);
@@ -316,9 +319,7 @@ export async function startRouterRuntime(options: RouterRuntimeOptions): Promise
   const changed = () => {
     if (!abort.signal.aborted) schedule();
   };
-  for (const informer of [sources.apps, sources.deployments, sources.instances] as Informer<
-    App | Deployment | Instance
-  >[])
+  for (const informer of watched)
     informer.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
   const halt = async () => {
     abort.abort();
